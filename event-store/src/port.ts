@@ -1,0 +1,68 @@
+import type { NewEvent, StoredEvent } from '@chirp/domain/envelope';
+
+/**
+ * What an append expects of the stream, exactly as EventStoreDB defines it:
+ * - 'no_stream': the stream must not exist yet (used to reserve unique things such as handles);
+ * - 'stream_exists': it must exist, at any revision;
+ * - 'any': no check;
+ * - a number: the revision of the stream's last event must be exactly this.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** Global position of the last appended event: the command's consistency token. */
+  position: number;
+  /** Revision of the stream's last event after the append. */
+  nextRevision: number;
+}
+
+/** The stream was not at the expected revision. Upstream this is HTTP 409. */
+export class WrongExpectedRevisionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** Revision of the stream's last event, or -1 when it does not exist. */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId} expected at ${String(expected)} but is at ${actual}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+/** An event id was appended before: the append is a retry of one that already succeeded. */
+export class DuplicateEventError extends Error {
+  constructor(readonly eventId: string) {
+    super(`event ${eventId} was already appended`);
+    this.name = 'DuplicateEventError';
+  }
+}
+
+export interface ReadStreamOptions {
+  /** First revision to return (inclusive); default 0. */
+  fromRevision?: number;
+  limit?: number;
+}
+
+/** Catch-up then live delivery of the whole log, in batches, from a position (exclusive). */
+export interface Subscription extends AsyncIterable<StoredEvent[]> {
+  close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Most events in one delivered batch; default 500. */
+  batchSize?: number;
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** A stream's events in revision order; [] for a stream that does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** Events with position > fromPosition, in global order, at most `limit`. Never skips an event. */
+  readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
+  subscribe(fromPosition: number, options?: SubscribeOptions): Subscription;
+  /** Position of the newest event readers can see, 0 for an empty store. */
+  headPosition(): Promise<number>;
+  /** How many readable events lie after a position (lag), counting at most `cap`. */
+  countAfter(position: number, cap: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of a real PostgreSQL server; each test file makes its own database on it. */
+    databaseUrl: string;
+  }
+}
+
+/**
+ * Real PostgreSQL for the whole run: CHIRP_TEST_DATABASE_URL when set, otherwise a throwaway
+ * server started from the local binaries in a temp dir (fsync off: it is thrown away anyway).
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  const given = process.env.CHIRP_TEST_DATABASE_URL;
+  if (given) {
+    project.provide('databaseUrl', given);
+    return () => {};
+  }
+  const bin = findPostgresBin();
+  const dir = mkdtempSync(join(tmpdir(), 'chirp-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, uid('postgres'), gid('postgres'));
+  const run = (cmd: string, args: string[]) => {
+    const result = asRoot
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')], { encoding: 'utf8' })
+      : spawnSync(cmd, args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+  };
+  const port = await freePort();
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const options = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=300',
+  ].join(' ');
+  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  project.provide('databaseUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
+  return () => {
+    try {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+function findPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) {
+    const bin = join(root, v, 'bin');
+    if (existsSync(join(bin, 'initdb'))) return bin;
+  }
+  throw new Error(
+    'No PostgreSQL binaries under /usr/lib/postgresql and CHIRP_TEST_DATABASE_URL is not set: ' +
+      'install them (apt-get install -y postgresql) or point CHIRP_TEST_DATABASE_URL at a server.',
+  );
+}
+
+function uid(user: string): number {
+  return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+}
+function gid(user: string): number {
+  return Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
+}
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
