@@ -1,0 +1,4 @@
+export * from './problem.ts';
+export * from './validation.ts';
+export * from './tokens.ts';
+export * from './json-app.ts';
