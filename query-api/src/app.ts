@@ -1,0 +1,91 @@
+import type { Express, Request, Response } from 'express';
+import { z } from 'zod';
+import type { EventStore, SqlQueryable } from '@chirp/event-store';
+import { createJsonApp, notFound, parseParams, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
+import { InvalidCursorError } from '@chirp/projectors/cursor';
+import { readHomeTimeline } from '@chirp/projectors/read-models/home-timeline/reader';
+import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
+import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
+import { readProjectionStatuses } from '@chirp/projectors/status/reader';
+import { awaitProjections } from './consistency.ts';
+import { parsePage } from './pagination.ts';
+import { fillPage, hydrateTweets } from './presenters.ts';
+
+export interface QueryApiOptions {
+  db: SqlQueryable;
+  store: EventStore;
+  tokens: TokenService;
+  consistencyWaitMs: number;
+}
+
+// Which projections each endpoint reads: read-your-writes waits for exactly these.
+const reads = {
+  profile: ['profiles'],
+  tweet: ['tweets', 'profiles'],
+  userTweets: ['user-tweets', 'tweets', 'profiles'],
+  timeline: ['home-timeline', 'tweets', 'profiles'],
+} as const;
+
+const HandleParams = z.object({ handle: z.string().min(1).max(40) });
+const TweetParams = z.object({ id: z.uuid('must be a tweet id') });
+
+export function createQueryApi(options: QueryApiOptions): Express {
+  const { db, store, tokens, consistencyWaitMs } = options;
+  const app = createJsonApp({ bodyLimit: '1kb' });
+  const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(db, req, res, projections, consistencyWaitMs);
+
+  app.get('/healthz', async (_req, res) => {
+    await db.query('SELECT 1');
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/v1/users/:handle', async (req, res) => {
+    const { handle } = parseParams(HandleParams, req.params);
+    await consistent(req, res, reads.profile);
+    const profile = await getProfileByHandle(db, handle);
+    if (!profile) throw new ProblemError(404, `no user @${handle}`);
+    res.json(profile);
+  });
+
+  app.get('/v1/users/:handle/tweets', async (req, res) => {
+    const { handle } = parseParams(HandleParams, req.params);
+    const page = parsePage(req.query);
+    await consistent(req, res, reads.userTweets);
+    const profile = await getProfileByHandle(db, handle);
+    if (!profile) throw new ProblemError(404, `no user @${handle}`);
+    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => listUserTweets(db, profile.userId, { limit, cursor }))));
+  });
+
+  app.get('/v1/tweets/:id', async (req, res) => {
+    const { id } = parseParams(TweetParams, req.params);
+    await consistent(req, res, reads.tweet);
+    const [tweet] = await hydrateTweets(db, [{ tweetId: id }]);
+    if (!tweet) throw new ProblemError(404, 'tweet not found');
+    res.json(tweet);
+  });
+
+  app.get('/v1/timeline', requireAuth(tokens), async (req, res) => {
+    const { userId } = principalOf(res);
+    const page = parsePage(req.query);
+    await consistent(req, res, reads.timeline);
+    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(db, userId, { limit, cursor }))));
+  });
+
+  app.get('/v1/projections', async (_req, res) => {
+    res.json({ items: await readProjectionStatuses(db, store), headPosition: await store.headPosition() });
+  });
+
+  app.use(notFound);
+  app.use(problemHandler());
+  return app;
+}
+
+async function withCursorErrors<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof InvalidCursorError)
+      throw new ProblemError(400, 'the request is not valid', { errors: [{ pointer: '#/query/cursor', detail: 'is not a cursor this list issued' }] });
+    throw error;
+  }
+}

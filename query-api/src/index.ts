@@ -1,0 +1,1 @@
+export { createQueryApi, type QueryApiOptions } from './app.ts';
