@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqlEventStore, openPgExecutor, openPgliteExecutor } from '@chirp/event-store';
+import { allProjections } from '@chirp/projectors/read-models/index';
+import { startProjectors } from '@chirp/projectors/runtime';
+import { ConfigSchema } from '@chirp/platform/config';
+import type { Database } from '@chirp/platform/database';
+import { listen } from '@chirp/platform/http-server';
+import { buildCommandApi, buildQueryApi, tokenServiceFor } from '@chirp/platform/services';
+import { createTestDatabase } from './database.ts';
+
+export interface TestSystem {
+  commandUrl: string;
+  queryUrl: string;
+  db: Database;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of Chirp in this process, as `npm start` runs it, on real HTTP ports (chosen by the
+ * OS) and a real database: a fresh PostgreSQL database or an in-memory PGlite.
+ */
+export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record<string, string> = {}): Promise<TestSystem> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'chirp-test-'));
+  const config = ConfigSchema.parse({
+    CHIRP_DATA_DIR: dataDir,
+    CHIRP_COMMAND_PORT: '0',
+    CHIRP_QUERY_PORT: '0',
+    CHIRP_JWT_SECRET: 'test-secret-test-secret-test-secret-123',
+    CHIRP_CONSISTENCY_WAIT_MS: '5000',
+    ...env,
+  });
+  const testDb = engine === 'postgres' ? await createTestDatabase('system') : undefined;
+  const executor = testDb ? await openPgExecutor(testDb.url) : await openPgliteExecutor('memory://');
+  const store = await createSqlEventStore(executor, { pollIntervalMs: 200 });
+  const db: Database = {
+    executor,
+    store,
+    description: engine,
+    async close() {
+      await store.close();
+      await executor.close();
+    },
+  };
+  const tokens = tokenServiceFor(config);
+  const projectors = await startProjectors(store, executor, allProjections);
+  const commandApi = await listen(await buildCommandApi(db, config, tokens), '127.0.0.1', 0);
+  const queryApi = await listen(buildQueryApi(db, config, tokens), '127.0.0.1', 0);
+  return {
+    commandUrl: commandApi.url,
+    queryUrl: queryApi.url,
+    db,
+    async stop() {
+      await Promise.all([commandApi.close(), queryApi.close()]);
+      await projectors.stop();
+      await db.close();
+      await testDb?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
