@@ -1,0 +1,266 @@
+import pg from 'pg';
+import type { QueryResult, SqlExecutor, SqlQueryable } from './executor.ts';
+import { INT8_ARRAY_OID, INT8_OID, parseSafeInteger, parseSafeIntegerArray } from './int8.ts';
+
+export interface PgExecutorOptions {
+  /** Pool size; default 10. */
+  maxConnections?: number;
+  /**
+   * `idle_in_transaction_session_timeout` set on every pooled session, in ms; default 60000.
+   * A transaction left open by a crashed or stuck caller holds back every reader of the event
+   * log (see docs/event-store.md); the server terminates such a session after this long.
+   * 0 disables the timeout.
+   */
+  idleInTransactionTimeoutMs?: number;
+}
+
+/** Type parsers for this executor only: the process-wide `pg.types` registry stays untouched. */
+const chirpTypes = {
+  getTypeParser(oid: number, format?: string): (value: string) => unknown {
+    if (format === undefined || format === 'text') {
+      if (oid === INT8_OID) return parseSafeInteger;
+      if (oid === INT8_ARRAY_OID) return parseSafeIntegerArray;
+    }
+    return pg.types.getTypeParser(oid, (format ?? 'text') as 'text') as (value: string) => unknown;
+  },
+};
+
+function toResult<Row>(result: pg.QueryResult): QueryResult<Row> {
+  return { rows: result.rows as Row[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * A SqlExecutor over a `pg.Pool`. int8 comes back as JS numbers (throwing beyond 2^53), every
+ * session runs with `idle_in_transaction_session_timeout`, and `listen` shares one dedicated
+ * connection that re-LISTENs after it drops.
+ */
+export async function openPgExecutor(url: string, options: PgExecutorOptions = {}): Promise<SqlExecutor> {
+  const idleMs = options.idleInTransactionTimeoutMs ?? 60_000;
+  if (!Number.isInteger(idleMs) || idleMs < 0) {
+    throw new RangeError(`idleInTransactionTimeoutMs must be a non-negative integer, got ${idleMs}`);
+  }
+  const sessionOptions = `-c idle_in_transaction_session_timeout=${idleMs}`;
+  const clientConfig: pg.ClientConfig = {
+    connectionString: url,
+    options: sessionOptions,
+    types: chirpTypes as unknown as pg.CustomTypesConfig,
+    keepAlive: true,
+  };
+  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? 10 });
+  // An idle pooled client whose connection dies emits 'error' on the pool; without a listener
+  // that would crash the process. The pool discards the client by itself.
+  pool.on('error', () => {});
+
+  // Fail fast on a bad URL instead of on the first query.
+  const probe = await pool.connect();
+  probe.release();
+
+  let closed = false;
+  const listener = new PgListener(clientConfig);
+
+  const executor: SqlExecutor = {
+    engine: 'postgres',
+
+    async query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+      return toResult<Row>(await pool.query(text, params as unknown[] | undefined));
+    },
+
+    async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      // While checked out, the pool does not listen for the client's 'error' events; a session
+      // killed by the idle-in-transaction timeout emits one with no query running. Record it so
+      // the client is destroyed instead of going back to the pool.
+      let connectionError: Error | undefined;
+      const onError = (err: Error) => {
+        connectionError ??= err;
+      };
+      client.on('error', onError);
+      let releaseError: Error | undefined;
+      let fnFailed = false;
+      try {
+        await client.query('BEGIN');
+        const tx: SqlQueryable = {
+          async query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]) {
+            return toResult<Row>(await client.query(text, params as unknown[] | undefined));
+          },
+        };
+        let result: T;
+        try {
+          result = await fn(tx);
+        } catch (err) {
+          fnFailed = true;
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollbackError) {
+            releaseError = rollbackError as Error;
+          }
+          throw err;
+        }
+        try {
+          await client.query('COMMIT');
+        } catch (err) {
+          releaseError = err as Error;
+          throw err;
+        }
+        return result;
+      } catch (err) {
+        // BEGIN or COMMIT failing means the connection is suspect: do not pool it again.
+        if (!fnFailed) releaseError ??= err as Error;
+        releaseError ??= connectionError;
+        throw err;
+      } finally {
+        client.off('error', onError);
+        client.release(releaseError ?? connectionError);
+      }
+    },
+
+    listen(channel: string, onNotify: (payload: string) => void) {
+      if (closed) return Promise.reject(new Error('executor is closed'));
+      return listener.add(channel, onNotify);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.close();
+      await pool.end();
+    },
+  };
+  return executor;
+}
+
+/**
+ * One dedicated connection carrying every LISTEN of an executor. When the connection drops it
+ * reconnects (with backoff) and re-issues LISTEN for every channel that still has callbacks.
+ * Notifications sent while it was down are lost, as with any LISTEN; callers poll as a fallback.
+ */
+class PgListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly channels = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** Serialises LISTEN/UNLISTEN/connect so they never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  add(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    return this.serial(async () => {
+      let callbacks = this.channels.get(channel);
+      const isNew = !callbacks;
+      if (!callbacks) {
+        callbacks = new Set();
+        this.channels.set(channel, callbacks);
+      }
+      callbacks.add(onNotify);
+      try {
+        const hadClient = this.client !== undefined;
+        const client = await this.ensureClient(); // a new connection LISTENs to every channel
+        if (hadClient && isNew) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+      } catch (err) {
+        callbacks.delete(onNotify);
+        if (callbacks.size === 0) this.channels.delete(channel);
+        throw err;
+      }
+      let removed = false;
+      return () => {
+        if (removed) return Promise.resolve();
+        removed = true;
+        return this.remove(channel, onNotify);
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await this.queue.catch(() => {});
+    const client = this.client;
+    this.client = undefined;
+    this.channels.clear();
+    if (client) await client.end().catch(() => {});
+  }
+
+  private remove(channel: string, onNotify: (payload: string) => void): Promise<void> {
+    return this.serial(async () => {
+      const callbacks = this.channels.get(channel);
+      if (!callbacks) return;
+      callbacks.delete(onNotify);
+      if (callbacks.size > 0) return;
+      this.channels.delete(channel);
+      if (this.client && !this.closed) {
+        await this.client.query(`UNLISTEN ${quoteIdentifier(channel)}`).catch(() => {});
+      }
+    });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async ensureClient(): Promise<pg.Client> {
+    if (this.closed) throw new Error('executor is closed');
+    if (this.client) return this.client;
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client(this.config);
+    let dropped = false;
+    const onDrop = () => {
+      if (dropped) return;
+      dropped = true;
+      if (this.client === client) this.client = undefined;
+      client.end().catch(() => {});
+      this.scheduleReconnect(100);
+    };
+    client.on('error', onDrop);
+    client.on('end', onDrop);
+    client.on('notification', (msg) => {
+      const callbacks = this.channels.get(msg.channel);
+      if (!callbacks) return;
+      for (const cb of [...callbacks]) {
+        try {
+          cb(msg.payload ?? '');
+        } catch {
+          // A throwing callback must not break delivery to the others.
+        }
+      }
+    });
+    try {
+      await client.connect();
+      for (const channel of this.channels.keys()) await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+    } catch (err) {
+      dropped = true;
+      client.end().catch(() => {});
+      throw err;
+    }
+    if (dropped) throw new Error('LISTEN connection dropped while connecting');
+    this.client = client;
+    return client;
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    if (this.closed || this.channels.size === 0 || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.serial(async () => {
+        if (this.closed || this.client || this.channels.size === 0) return;
+        await this.ensureClient();
+      }).catch(() => {
+        this.scheduleReconnect(Math.min(delayMs * 2, 5_000));
+      });
+    }, delayMs);
+    this.reconnectTimer.unref?.();
+  }
+}

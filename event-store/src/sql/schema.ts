@@ -1,0 +1,44 @@
+import type { SqlExecutor } from './executor.ts';
+
+/** Most events one transaction may append: the low 16 bits of a position are the ordinal. */
+export const EVENTS_PER_TRANSACTION = 65_536;
+
+/**
+ * The event store's tables. Idempotent; statements are separate because PGlite's extended-protocol
+ * `query` takes one statement at a time.
+ *
+ * - `chirp_events.position` = xid * 65536 + ordinal-in-transaction (see docs/event-store.md); the
+ *   CHECK keeps the column and `transaction_id` in agreement whoever writes the row.
+ * - `chirp_streams` holds one row per stream that has events: the row lock serialises appends to a
+ *   stream and `revision` is the revision of its last event.
+ * - Readers scan the primary key (`position`) only; `unique (stream_id, stream_revision)` serves
+ *   readStream and backs up the stream lock.
+ */
+export const SCHEMA_STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS chirp_streams (
+     stream_id text PRIMARY KEY,
+     revision bigint NOT NULL CHECK (revision >= 0)
+   )`,
+  `CREATE TABLE IF NOT EXISTS chirp_events (
+     position bigint PRIMARY KEY,
+     transaction_id xid8 NOT NULL,
+     event_id uuid NOT NULL UNIQUE,
+     stream_id text NOT NULL,
+     stream_revision bigint NOT NULL CHECK (stream_revision >= 0),
+     type text NOT NULL,
+     data jsonb NOT NULL,
+     metadata jsonb NOT NULL,
+     schema_version int NOT NULL,
+     occurred_at timestamptz NOT NULL,
+     CONSTRAINT chirp_events_stream_revision_key UNIQUE (stream_id, stream_revision),
+     CONSTRAINT chirp_events_position_matches_xid CHECK ((position >> 16) = transaction_id::text::bigint)
+   )`,
+];
+
+/** Creates the tables if missing. Concurrent callers on one database are serialised by an advisory lock. */
+export async function ensureEventStoreSchema(executor: SqlExecutor): Promise<void> {
+  await executor.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('chirp_event_store_schema'))`);
+    for (const statement of SCHEMA_STATEMENTS) await tx.query(statement);
+  });
+}
