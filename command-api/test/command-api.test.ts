@@ -54,7 +54,7 @@ describe('registration and sessions', () => {
   it('answers 400 with per-field errors', async () => {
     const res = await api.post('/v1/users', { body: { handle: 'a!', password: 'short' } });
     expectProblem(res, 400);
-    const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer).sort();
+    const pointers = [...new Set(res.body.errors.map((e: { pointer: string }) => e.pointer))].sort();
     expect(pointers).toEqual(['#/displayName', '#/handle', '#/password']);
   });
 
