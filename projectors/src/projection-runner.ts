@@ -1,0 +1,338 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
+import type { EventStore, Subscription } from '@chirp/event-store/port';
+import type { SqlExecutor } from '@chirp/event-store/sql/executor';
+import {
+  advanceCheckpoint,
+  CheckpointConflictError,
+  ensureCheckpointTable,
+  readCheckpoint,
+  recordFailure,
+  recordState,
+  type ProjectionState,
+} from './checkpoints.ts';
+import { decodeEvent, projectionHandles, type Projection } from './projection.ts';
+import { RateMeter } from './rate-meter.ts';
+
+export interface RunnerOptions {
+  /** Most events per batch transaction; default 500. */
+  batchSize?: number;
+  /** First retry delay after a failure; doubles per consecutive failure. Default 100 ms. */
+  initialBackoffMs?: number;
+  /** Retry delay cap; default 30 s. */
+  maxBackoffMs?: number;
+  /** Consecutive failures after which the state becomes 'stalled'; default 3. */
+  stallAfterFailures?: number;
+  /** Called on every failure (default: console.warn). */
+  onError?: (error: Error, info: FailureInfo) => void;
+}
+
+export interface FailureInfo {
+  projection: string;
+  /** Position of the event that failed, when known. */
+  position: number | null;
+  consecutiveFailures: number;
+  stalled: boolean;
+  /** True when the runner gave up for good (a checkpoint conflict). */
+  fatal: boolean;
+}
+
+/** An event made `apply` throw: names the projection and the event. */
+export class ProjectionApplyError extends Error {
+  readonly position: number;
+  readonly eventId: string;
+  readonly eventType: string;
+  constructor(
+    readonly projection: string,
+    event: StoredEvent,
+    override readonly cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`projection ${projection} failed on event at position ${event.position} (${event.type} ${event.eventId}): ${reason}`);
+    this.name = 'ProjectionApplyError';
+    this.position = event.position;
+    this.eventId = event.eventId;
+    this.eventType = event.type;
+  }
+}
+
+export class ProjectionVersionError extends Error {
+  constructor(projection: string, stored: number, running: number) {
+    super(`projection ${projection} is at version ${stored} in the database, newer than this code's version ${running}`);
+    this.name = 'ProjectionVersionError';
+  }
+}
+
+const SETUP_LOCK = 'chirp:projectors:setup';
+
+/**
+ * Creates the checkpoint table and the projection's tables, and its checkpoint row. When the
+ * stored version is older than the code's, the owned tables are dropped and rebuilt from 0.
+ * Serialised across processes by a transaction-scoped advisory lock. Returns the start position.
+ */
+export async function prepareProjection(executor: SqlExecutor, projection: Projection): Promise<number> {
+  return executor.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+    await ensureCheckpointTable(tx);
+    const row = await readCheckpoint(tx, projection.name, true);
+    if (row && row.version > projection.version) {
+      throw new ProjectionVersionError(projection.name, row.version, projection.version);
+    }
+    const rebuild = row !== null && row.version < projection.version;
+    if (rebuild) {
+      for (const table of projection.readsTables ?? []) await tx.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
+    }
+    await projection.setup(tx);
+    if (!row) {
+      await tx.query(
+        `INSERT INTO projection_checkpoints (name, version, position, state) VALUES ($1, $2, 0, 'catching_up')
+         ON CONFLICT (name) DO NOTHING`,
+        [projection.name, projection.version],
+      );
+      return 0;
+    }
+    if (rebuild) {
+      await tx.query(
+        `UPDATE projection_checkpoints
+            SET version = $2, position = 0, applied_total = 0, state = 'catching_up', events_per_second = 0,
+                last_error = NULL, error_position = NULL, error_at = NULL, updated_at = now()
+          WHERE name = $1`,
+        [projection.name, projection.version],
+      );
+      return 0;
+    }
+    await tx.query(`UPDATE projection_checkpoints SET state = 'catching_up', updated_at = now() WHERE name = $1`, [
+      projection.name,
+    ]);
+    return row.position;
+  });
+}
+
+type RunnerStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
+const STOPPED = Symbol('stopped');
+
+/**
+ * Runs one projection: subscribe from the checkpoint; per batch ONE transaction that moves the
+ * checkpoint by compare-and-set and applies every event; on failure roll back and retry with
+ * exponential backoff, one event at a time for the rest of that batch; after `stallAfterFailures`
+ * consecutive failures mark the projection 'stalled' (and keep retrying). Never skips an event.
+ */
+export class ProjectionRunner {
+  private readonly batchSize: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly stallAfter: number;
+  private readonly onError: (error: Error, info: FailureInfo) => void;
+  private readonly meter = new RateMeter();
+
+  private status: RunnerStatus = 'idle';
+  private current = 0;
+  private failures = 0;
+  private ambiguousTo: number | null = null;
+  private fatalError: Error | null = null;
+  private loopDone: Promise<void> | null = null;
+  private stopSignal!: Promise<typeof STOPPED>;
+  private signalStop!: () => void;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly executor: SqlExecutor,
+    readonly projection: Projection,
+    options: RunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.stallAfter = options.stallAfterFailures ?? 3;
+    this.onError =
+      options.onError ??
+      ((error, info) =>
+        console.warn(
+          `[projector ${info.projection}] ${info.fatal ? 'stopped' : info.stalled ? 'stalled' : 'failed'}` +
+            ` (${info.consecutiveFailures} consecutive): ${error.message}`,
+        ));
+  }
+
+  get name(): string {
+    return this.projection.name;
+  }
+  /** Last position committed by this runner (the checkpoint table is the cross-process truth). */
+  get position(): number {
+    return this.current;
+  }
+  get state(): RunnerStatus {
+    return this.status;
+  }
+  /** The error that stopped the runner for good (a checkpoint conflict), if any. */
+  get error(): Error | null {
+    return this.fatalError;
+  }
+  /** Resolves when the runner's loop has ended (after stop() or a fatal error); never rejects. */
+  get done(): Promise<void> {
+    return this.loopDone ?? Promise.resolve();
+  }
+
+  /** Prepares tables and checkpoint, then runs in the background. Resolves once running. */
+  async start(): Promise<void> {
+    if (this.status !== 'idle' && this.status !== 'stopped' && this.status !== 'failed') {
+      throw new Error(`projection ${this.name} is already running`);
+    }
+    this.stopSignal = new Promise((resolve) => (this.signalStop = () => resolve(STOPPED)));
+    this.fatalError = null;
+    this.failures = 0;
+    this.ambiguousTo = null;
+    this.current = await prepareProjection(this.executor, this.projection);
+    this.status = 'running';
+    this.loopDone = this.loop().catch((err: unknown) => {
+      // loop() handles its own errors; anything here is a bug, kept visible.
+      this.fatalError = err instanceof Error ? err : new Error(String(err));
+      this.status = 'failed';
+    });
+  }
+
+  /** Lets the batch in flight commit, closes the subscription, marks the checkpoint 'stopped'. */
+  async stop(): Promise<void> {
+    if (!this.loopDone || this.status === 'stopped' || this.status === 'failed') {
+      await this.done;
+      return;
+    }
+    this.status = 'stopping';
+    this.signalStop();
+    await this.loopDone;
+    this.status = 'stopped';
+    await recordState(this.executor, this.name, this.projection.version, 'stopped').catch(() => {});
+  }
+
+  private async loop(): Promise<void> {
+    while (this.status === 'running') {
+      let subscription: Subscription | null = null;
+      try {
+        subscription = this.store.subscribe(this.current, { batchSize: this.batchSize });
+        const iterator = subscription[Symbol.asyncIterator]();
+        while (this.status === 'running') {
+          const pending = iterator.next();
+          pending.catch(() => {}); // may be abandoned on stop
+          const next = await Promise.race([pending, this.stopSignal]);
+          if (next === STOPPED) break;
+          if (next.done) throw new Error('subscription ended unexpectedly');
+          await this.processBatch(next.value);
+        }
+      } catch (err) {
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (error instanceof CheckpointConflictError) {
+          this.fatalError = error;
+          this.status = 'failed';
+          this.onError(error, this.info(null, true));
+        } else {
+          // The subscription itself failed (store unreachable…): resubscribe from the checkpoint.
+          await this.failed(error, null);
+        }
+      } finally {
+        if (subscription) await subscription.close().catch(() => {});
+      }
+    }
+  }
+
+  private async processBatch(batch: StoredEvent[]): Promise<void> {
+    let pending = batch.filter((e) => e.position > this.current);
+    if (pending.length === 0) return;
+    let state: ProjectionState = 'running';
+    if (batch.length >= this.batchSize) {
+      const head = await this.store.headPosition().catch(() => Number.POSITIVE_INFINITY);
+      if (pending[pending.length - 1]!.position < head) state = 'catching_up';
+    }
+    let oneByOne = false;
+    while (pending.length > 0) {
+      if (this.status !== 'running') return; // stopping mid-retry: nothing of the rest was committed
+      const chunk = oneByOne ? pending.slice(0, 1) : pending;
+      try {
+        await this.commit(chunk, state);
+        pending = pending.slice(chunk.length);
+        this.failures = 0;
+        this.ambiguousTo = null;
+      } catch (err) {
+        if (err instanceof CheckpointConflictError) {
+          if (!(await this.adoptAmbiguousCommit())) throw err;
+          pending = pending.filter((e) => e.position > this.current);
+          continue;
+        }
+        // Unless apply itself threw, the commit may have gone through with its acknowledgement
+        // lost (connection dropped during COMMIT): remember where it would have left the checkpoint.
+        this.ambiguousTo = err instanceof ProjectionApplyError ? null : chunk[chunk.length - 1]!.position;
+        const error = err instanceof Error ? err : new Error(String(err));
+        const position = error instanceof ProjectionApplyError ? error.position : oneByOne ? chunk[0]!.position : null;
+        // From now on this batch goes one event at a time, so the failing event is pinned down
+        // and the events before it are not held back by it.
+        oneByOne = true;
+        await this.failed(error, position);
+      }
+    }
+  }
+
+  /**
+   * After a failure whose outcome is unknown, a compare-and-set miss may be our own commit: if the
+   * checkpoint stands exactly where that commit would have put it, the batch was applied (once).
+   */
+  private async adoptAmbiguousCommit(): Promise<boolean> {
+    const expected = this.ambiguousTo;
+    this.ambiguousTo = null;
+    if (expected === null) return false;
+    const row = await readCheckpoint(this.executor, this.name);
+    if (!row || row.version !== this.projection.version || row.position !== expected) return false;
+    this.current = expected;
+    this.failures = 0;
+    return true;
+  }
+
+  private async commit(chunk: StoredEvent[], state: ProjectionState): Promise<void> {
+    const from = this.current;
+    const to = chunk[chunk.length - 1]!.position;
+    const projection = this.projection;
+    await this.executor.transaction(async (tx) => {
+      await advanceCheckpoint(tx, {
+        name: projection.name,
+        version: projection.version,
+        from,
+        to,
+        applied: chunk.length,
+        state,
+        eventsPerSecond: this.meter.rate(chunk.length),
+      });
+      for (const event of chunk) {
+        if (!projectionHandles(projection, event.type)) continue;
+        try {
+          await projection.apply(tx, decodeEvent(event));
+        } catch (err) {
+          throw new ProjectionApplyError(projection.name, event, err);
+        }
+      }
+    });
+    this.current = to;
+    this.meter.add(chunk.length);
+  }
+
+  /** Counts a failure, records it outside any transaction, waits the backoff (cut short by stop). */
+  private async failed(error: Error, position: number | null): Promise<void> {
+    this.failures += 1;
+    const stalled = this.failures >= this.stallAfter;
+    this.onError(error, this.info(position, false));
+    await recordFailure(this.executor, this.name, this.projection.version, {
+      error: error.message,
+      errorPosition: position,
+      stalled,
+    }).catch(() => {});
+    const delay = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.failures - 1));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, delay))), this.stopSignal]);
+    clearTimeout(timer);
+  }
+
+  private info(position: number | null, fatal: boolean): FailureInfo {
+    return {
+      projection: this.name,
+      position,
+      consecutiveFailures: this.failures,
+      stalled: this.failures >= this.stallAfter,
+      fatal,
+    };
+  }
+}

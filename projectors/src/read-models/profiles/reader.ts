@@ -1,0 +1,69 @@
+import type { SqlQueryable } from '@chirp/event-store/sql/executor';
+import { isoSql, toNumber } from '../../sql-util.ts';
+
+export interface Profile {
+  userId: string;
+  handle: string;
+  displayName: string;
+  bio: string;
+  /** occurredAt of the UserRegistered event (ISO-8601 UTC). */
+  createdAt: string;
+  followersCount: number;
+  followingCount: number;
+  /** Live (not deleted) tweets. */
+  tweetsCount: number;
+}
+
+interface Row {
+  user_id: string;
+  handle: string;
+  display_name: string;
+  bio: string;
+  created_at: string;
+  followers_count: unknown;
+  following_count: unknown;
+  tweets_count: unknown;
+}
+
+const select = `SELECT user_id, handle, display_name, bio, ${isoSql('created_at')} AS created_at,
+  followers_count, following_count, tweets_count FROM rm_profiles_users`;
+
+function toProfile(r: Row): Profile {
+  return {
+    userId: r.user_id,
+    handle: r.handle,
+    displayName: r.display_name,
+    bio: r.bio,
+    createdAt: r.created_at,
+    followersCount: toNumber(r.followers_count),
+    followingCount: toNumber(r.following_count),
+    tweetsCount: toNumber(r.tweets_count),
+  };
+}
+
+/** The profile with this handle, compared case-insensitively; null when none. */
+export async function getProfileByHandle(db: SqlQueryable, handle: string): Promise<Profile | null> {
+  const { rows } = await db.query<Row>(`${select} WHERE handle_lower = lower($1)`, [handle]);
+  return rows[0] ? toProfile(rows[0]) : null;
+}
+
+/** Profiles by user id; ids without a profile are absent from the map. */
+export async function getProfilesByIds(db: SqlQueryable, ids: readonly string[]): Promise<Map<string, Profile>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<Row>(`${select} WHERE user_id = ANY($1::text[])`, [[...new Set(ids)]]);
+  return new Map(rows.map((r) => [r.user_id, toProfile(r)]));
+}
+
+/** Which of `candidateIds` the user currently follows (for "following" badges). */
+export async function getFollowedIds(
+  db: SqlQueryable,
+  followerId: string,
+  candidateIds: readonly string[],
+): Promise<Set<string>> {
+  if (candidateIds.length === 0) return new Set();
+  const { rows } = await db.query<{ followee_id: string }>(
+    `SELECT followee_id FROM rm_profiles_follows WHERE follower_id = $1 AND followee_id = ANY($2::text[]) AND active`,
+    [followerId, [...new Set(candidateIds)]],
+  );
+  return new Set(rows.map((r) => r.followee_id));
+}

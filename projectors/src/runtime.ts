@@ -1,0 +1,4 @@
+export * from './checkpoints.ts';
+export * from './projection-runner.ts';
+export * from './projector-host.ts';
+export { RateMeter } from './rate-meter.ts';

@@ -1,0 +1,104 @@
+import type { EventStore } from '@chirp/event-store/port';
+import type { SqlQueryable } from '@chirp/event-store/sql/executor';
+import { readCheckpoints, type ProjectionState } from '../checkpoints.ts';
+import { toNumber } from '../sql-util.ts';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  position: number;
+  /** Readable events after the checkpoint (capped at 1,000,000). */
+  lagEvents: number;
+  /** Age in seconds of the oldest event not applied yet; 0 when caught up, null when unknown. */
+  lagSeconds: number | null;
+  /** Rolling (~10 s) rate written with the last checkpoint; 0 once nothing was applied for 10 s. */
+  eventsPerSecond: number;
+  appliedTotal: number;
+  state: ProjectionState;
+  lastError: string | null;
+  errorPosition: number | null;
+  errorAt: string | null;
+  updatedAt: string;
+}
+
+export const LAG_CAP = 1_000_000;
+
+/** The status of every projection that has a checkpoint row (optionally only the named ones). */
+export async function readProjectionStatuses(
+  db: SqlQueryable,
+  store: EventStore,
+  names?: readonly string[],
+): Promise<ProjectionStatus[]> {
+  const rows = await readCheckpoints(db, names);
+  const fresh = rows.length
+    ? await db.query<{ name: string; fresh: boolean }>(
+        `SELECT name, updated_at > now() - interval '10 seconds' AS fresh FROM projection_checkpoints WHERE name = ANY($1::text[])`,
+        [rows.map((r) => r.name)],
+      )
+    : { rows: [] };
+  const isFresh = new Map(fresh.rows.map((r) => [r.name, r.fresh]));
+  return Promise.all(
+    rows.map(async (row): Promise<ProjectionStatus> => {
+      const lagEvents = await store.countAfter(row.position, LAG_CAP);
+      let lagSeconds: number | null = 0;
+      if (lagEvents > 0) {
+        const [oldest] = await store.readAll(row.position, 1);
+        const at = oldest ? Date.parse(oldest.occurredAt) : Number.NaN;
+        lagSeconds = Number.isNaN(at) ? null : Math.max(0, (Date.now() - at) / 1000);
+      }
+      return {
+        name: row.name,
+        version: row.version,
+        position: row.position,
+        lagEvents,
+        lagSeconds,
+        eventsPerSecond: isFresh.get(row.name) ? row.eventsPerSecond : 0,
+        appliedTotal: row.appliedTotal,
+        state: row.state,
+        lastError: row.lastError,
+        errorPosition: row.errorPosition,
+        errorAt: row.errorAt,
+        updatedAt: row.updatedAt,
+      };
+    }),
+  );
+}
+
+/**
+ * The smallest checkpoint among the named projections (0 for one that has no checkpoint yet):
+ * every event at or before it is visible in all of them. For read-your-writes waits.
+ */
+export async function minCheckpoint(db: SqlQueryable, names: readonly string[]): Promise<number> {
+  if (names.length === 0) throw new RangeError('minCheckpoint needs at least one projection name');
+  const rows = await readCheckpoints(db, names);
+  if (rows.length < new Set(names).size) return 0;
+  return Math.min(...rows.map((r) => toNumber(r.position)));
+}
+
+export class CheckpointTimeoutError extends Error {
+  constructor(
+    readonly position: number,
+    readonly reached: number,
+    readonly names: readonly string[],
+  ) {
+    super(`projections ${names.join(', ')} did not reach position ${position} in time (at ${reached})`);
+    this.name = 'CheckpointTimeoutError';
+  }
+}
+
+/** Polls until every named projection's checkpoint is at or past `position`; returns the minimum reached. */
+export async function waitForCheckpoint(
+  db: SqlQueryable,
+  names: readonly string[],
+  position: number,
+  options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<number> {
+  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
+  const pollMs = options.pollMs ?? 20;
+  for (;;) {
+    const reached = await minCheckpoint(db, names);
+    if (reached >= position) return reached;
+    if (Date.now() >= deadline) throw new CheckpointTimeoutError(position, reached, names);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}

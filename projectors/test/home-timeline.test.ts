@@ -1,0 +1,207 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { homeTimelineProjection } from '../src/read-models/home-timeline/projection.ts';
+import { readHomeTimeline, type HomeTimelineItem } from '../src/read-models/home-timeline/reader.ts';
+import { InvalidCursorError } from '../src/cursor.ts';
+import { referenceHome } from './reference.ts';
+import { applyEvents, engines, History, interleaveByStream, openBackend, resetProjection, uuid, type Backend } from './support.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Random histories: commands over a few users, turned into events only when the domain allows
+// them (plus the cross-stream race the domain cannot prevent: a retweet landing after a delete).
+// ---------------------------------------------------------------------------------------------
+type Command =
+  | { kind: 'follow' | 'unfollow'; a: number; b: number }
+  | { kind: 'post'; a: number }
+  | { kind: 'retweet' | 'undo' | 'delete' | 'lateRetweet'; a: number; k: number };
+
+const command = (users: number): fc.Arbitrary<Command> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('follow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('unfollow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('post' as const), a: fc.nat(users - 1) }) },
+    { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('retweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('undo' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('delete' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('lateRetweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
+  );
+
+const scenario = fc
+  .integer({ min: 2, max: 5 })
+  .chain((users) =>
+    fc.record({
+      users: fc.constant(users),
+      commands: fc.array(command(users), { minLength: 1, maxLength: 60 }),
+      delivery: fc.constantFrom('in-order' as const, 'redelivered' as const, 'interleaved' as const),
+      seed: fc.integer({ min: 1, max: 2 ** 30 }),
+      pageSizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),
+    }),
+  );
+
+function buildHistory(userCount: number, commands: readonly Command[]): { users: string[]; events: StoredEvent[] } {
+  const h = new History();
+  const users = Array.from({ length: userCount }, (_, i) => {
+    const id = uuid();
+    h.register(id, `user_${i}`);
+    return id;
+  });
+  const follows = new Set<string>();
+  const live: { id: string; author: string }[] = [];
+  const deleted: { id: string; author: string }[] = [];
+  const retweets = new Set<string>();
+  for (const c of commands) {
+    const actor = users[c.a]!;
+    switch (c.kind) {
+      case 'follow': {
+        const other = users[c.b]!;
+        if (actor === other || follows.has(`${actor}|${other}`)) break;
+        follows.add(`${actor}|${other}`);
+        h.follow(actor, other);
+        break;
+      }
+      case 'unfollow': {
+        const other = users[c.b]!;
+        if (!follows.delete(`${actor}|${other}`)) break;
+        h.unfollow(actor, other);
+        break;
+      }
+      case 'post': {
+        const id = uuid();
+        live.push({ id, author: actor });
+        h.post(actor, id);
+        break;
+      }
+      case 'retweet': {
+        const candidates = live.filter((t) => !retweets.has(`${t.id}|${actor}`));
+        const t = candidates[c.k % Math.max(1, candidates.length)];
+        if (!t) break;
+        retweets.add(`${t.id}|${actor}`);
+        h.retweet(t.id, t.author, actor);
+        break;
+      }
+      case 'undo': {
+        const mine = live.filter((t) => retweets.has(`${t.id}|${actor}`));
+        const t = mine[c.k % Math.max(1, mine.length)];
+        if (!t) break;
+        retweets.delete(`${t.id}|${actor}`);
+        h.undoRetweet(t.id, t.author, actor);
+        break;
+      }
+      case 'delete': {
+        const own = live.filter((t) => t.author === actor);
+        const t = own[c.k % Math.max(1, own.length)];
+        if (!t) break;
+        live.splice(live.indexOf(t), 1);
+        deleted.push(t);
+        h.deleteTweet(t.author, t.id);
+        break;
+      }
+      case 'lateRetweet': {
+        const t = deleted[c.k % Math.max(1, deleted.length)];
+        if (!t || retweets.has(`${t.id}|${actor}`)) break;
+        retweets.add(`${t.id}|${actor}`);
+        h.retweet(t.id, t.author, actor);
+        break;
+      }
+    }
+  }
+  return { users, events: h.events };
+}
+
+function deliveryOrder(events: readonly StoredEvent[], delivery: 'in-order' | 'redelivered' | 'interleaved', seed: number): StoredEvent[] {
+  let s = seed;
+  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  if (delivery === 'in-order') return [...events];
+  const base = delivery === 'interleaved' ? interleaveByStream(events, random) : [...events];
+  // At-least-once: some events come again later (a consumer restarting from an older offset).
+  const out: StoredEvent[] = [];
+  for (const e of base) {
+    out.push(e);
+    if (out.length > 1 && random() < 0.2) out.push(out[Math.floor(random() * out.length)]!);
+  }
+  return out;
+}
+
+describe.each(engines)('home timeline on %s', (engine) => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await openBackend(engine, 'home_timeline');
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  async function readAll(userId: string, pageSizes: readonly number[]): Promise<HomeTimelineItem[]> {
+    const items: HomeTimelineItem[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 500; page++) {
+      const limit = pageSizes[page % pageSizes.length]!;
+      const result = await readHomeTimeline(backend.executor, userId, { limit, cursor });
+      items.push(...result.items);
+      if (result.nextCursor === null) return items;
+      // Pages are full whenever older entries exist.
+      expect(result.items).toHaveLength(limit);
+      cursor = result.nextCursor;
+    }
+    throw new Error('pagination did not end');
+  }
+
+  it('equals the reference model for random histories, deliveries and page sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ users: userCount, commands, delivery, seed, pageSizes }) => {
+        const { users, events } = buildHistory(userCount, commands);
+        await resetProjection(backend.executor, homeTimelineProjection);
+        await applyEvents(backend.executor, homeTimelineProjection, deliveryOrder(events, delivery, seed));
+        for (const user of users) {
+          expect(await readAll(user, pageSizes)).toEqual(referenceHome(events, user));
+        }
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('shows a followee retweet of a tweet once, by its first arrival, and honours undo, unfollow and delete', async () => {
+    await resetProjection(backend.executor, homeTimelineProjection);
+    const h = new History();
+    const [u, x, y, z] = [uuid(), uuid(), uuid(), uuid()];
+    const [ownId, zId, yId] = [uuid(), uuid(), uuid()];
+    for (const [id, handle] of [[u, 'uuu'], [x, 'xxx'], [y, 'yyy'], [z, 'zzz']] as const) h.register(id, handle);
+    h.follow(u, x);
+    h.follow(u, y);
+    const own = h.post(u, ownId);
+    h.post(z, zId); // z is not followed by u
+    const xRetweet = h.retweet(zId, z, x);
+    const yRetweet = h.retweet(zId, z, y); // a later retweet of the same tweet: hidden behind x's
+    const yTweet = h.post(y, yId);
+    h.retweet(ownId, u, x); // u's own tweet arrived first: shown as u's tweet, once
+    await applyEvents(backend.executor, homeTimelineProjection, h.events);
+    const expected = [
+      { tweetId: yId, authorId: y, sortPosition: yTweet.position },
+      { tweetId: zId, authorId: z, retweetedBy: x, sortPosition: xRetweet.position },
+      { tweetId: ownId, authorId: u, sortPosition: own.position },
+    ];
+    expect((await readHomeTimeline(backend.executor, u, { limit: 10 })).items).toEqual(expected);
+    expect(referenceHome(h.events, u)).toEqual(expected);
+
+    // x undoes the retweet: y's retweet now brings the z tweet in, at y's retweet's position.
+    const undo = h.undoRetweet(zId, z, x);
+    await applyEvents(backend.executor, homeTimelineProjection, [undo]);
+    expect((await readHomeTimeline(backend.executor, u, { limit: 10 })).items).toEqual([
+      { tweetId: yId, authorId: y, sortPosition: yTweet.position },
+      { tweetId: zId, authorId: z, retweetedBy: y, sortPosition: yRetweet.position },
+      { tweetId: ownId, authorId: u, sortPosition: own.position },
+    ]);
+
+    const rest = [h.unfollow(u, y), h.deleteTweet(u, ownId)];
+    await applyEvents(backend.executor, homeTimelineProjection, rest);
+    expect((await readHomeTimeline(backend.executor, u, { limit: 10 })).items).toEqual([]);
+    expect(referenceHome(h.events, u)).toEqual([]);
+    // z's home holds only z's own tweet: z follows nobody, and own retweets are not in it.
+    expect((await readHomeTimeline(backend.executor, z, { limit: 10 })).items.map((i) => i.tweetId)).toEqual([zId]);
+  });
+
+  it('rejects invalid cursors with InvalidCursorError', async () => {
+    await expect(readHomeTimeline(backend.executor, uuid(), { limit: 10, cursor: '%%%' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+});

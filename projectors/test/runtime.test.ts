@@ -1,0 +1,353 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
+import type { EventStore, SqlExecutor, SqlQueryable } from '@chirp/event-store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../src/checkpoints.ts';
+import type { Projection } from '../src/projection.ts';
+import {
+  CheckpointConflictError,
+  ProjectionRunner,
+  ProjectionVersionError,
+  startProjectors,
+  type FailureInfo,
+  type RunnerOptions,
+} from '../src/runtime.ts';
+import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
+import { minCheckpoint, readProjectionStatuses, waitForCheckpoint } from '../src/status/reader.ts';
+import { engines, eventually, newEvent, openBackend, uuid, type Backend } from './support.ts';
+
+/** A projection that records every application (no unique key: a double application would show). */
+function probe(
+  name: string,
+  options: { version?: number; beforeApply?: (tx: SqlQueryable, event: StoredEvent) => Promise<void> } = {},
+): Projection & { table: string } {
+  const table = `rt_${name.replace(/[^a-z0-9]/g, '_')}_applied`;
+  return {
+    name,
+    table,
+    version: options.version ?? 1,
+    readsTables: [table],
+    handles: ['UserRegistered'],
+    async setup(db) {
+      await db.query(`CREATE TABLE IF NOT EXISTS ${table} (position bigint NOT NULL, event_id text NOT NULL)`);
+    },
+    async apply(tx, event) {
+      await options.beforeApply?.(tx, event);
+      await tx.query(`INSERT INTO ${table} (position, event_id) VALUES ($1, $2)`, [event.position, event.eventId]);
+    },
+  };
+}
+
+/** Appends n registrations; returns them as stored, once all are visible to readers. */
+async function appendUsers(store: EventStore, n: number): Promise<StoredEvent[]> {
+  const positions = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    const userId = uuid();
+    const { position } = await store.append(
+      `user-${userId}`,
+      [newEvent('UserRegistered', { userId, handle: `user_${userId.slice(0, 8)}`, displayName: 'U', passwordHash: 'x' })],
+      'no_stream',
+    );
+    positions.add(position);
+  }
+  const first = Math.min(...positions);
+  // Readers see an event only once every older transaction (e.g. a runner's batch) has ended.
+  return eventually(async () => {
+    const events = (await store.readAll(first - 1, 100_000)).filter((e) => positions.has(e.position));
+    expect(events).toHaveLength(n);
+    return events;
+  });
+}
+
+async function applied(db: SqlQueryable, table: string): Promise<{ total: number; distinct: number; positions: number[] }> {
+  const { rows } = await db.query<{ position: number }>(`SELECT position FROM ${table} ORDER BY position`);
+  const positions = rows.map((r) => r.position);
+  return { total: positions.length, distinct: new Set(positions).size, positions };
+}
+
+const quiet: RunnerOptions = { initialBackoffMs: 10, maxBackoffMs: 40, onError: () => {} };
+
+describe.each(engines)('projection runtime on %s', (engine) => {
+  let backend: Backend;
+  let store: EventStore;
+  let executor: SqlExecutor;
+  beforeAll(async () => {
+    backend = await openBackend(engine, 'runtime');
+    ({ store, executor } = backend);
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it('applies every event exactly once, in batches, with the checkpoint in the same transaction', async () => {
+    const p = probe('exactly-once');
+    const events = await appendUsers(store, 23);
+    const runner = new ProjectionRunner(store, executor, p, { ...quiet, batchSize: 5 });
+    await runner.start();
+    try {
+      const head = await store.headPosition();
+      await waitForCheckpoint(executor, [p.name], head, { timeoutMs: 10_000 });
+      const more = await appendUsers(store, 4); // live delivery after catch-up
+      await waitForCheckpoint(executor, [p.name], more.at(-1)!.position, { timeoutMs: 10_000 });
+      const result = await applied(executor, p.table);
+      expect(result.positions).toEqual([...events, ...more].map((e) => e.position));
+      const row = await readCheckpoint(executor, p.name);
+      expect(row).toMatchObject({ position: more.at(-1)!.position, state: 'running', appliedTotal: 27, lastError: null });
+      const [status] = await readProjectionStatuses(executor, store, [p.name]);
+      expect(status).toMatchObject({ name: p.name, version: 1, lagEvents: 0, lagSeconds: 0, state: 'running', lastError: null });
+      expect(status!.eventsPerSecond).toBeGreaterThan(0);
+      expect(await minCheckpoint(executor, [p.name])).toBe(more.at(-1)!.position);
+      expect(await minCheckpoint(executor, [p.name, 'never-started'])).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+    expect((await readCheckpoint(executor, p.name))?.state).toBe('stopped');
+  });
+
+  it('resumes from the checkpoint after a restart, neither losing nor repeating events', async () => {
+    const p = probe('restart');
+    const first = await appendUsers(store, 6);
+    const r1 = new ProjectionRunner(store, executor, p, quiet);
+    await r1.start();
+    await waitForCheckpoint(executor, [p.name], first.at(-1)!.position);
+    await r1.stop();
+    const second = await appendUsers(store, 6);
+    const seen: number[] = [];
+    const p2 = probe('restart', { beforeApply: async (_tx, e) => void seen.push(e.position) });
+    const r2 = new ProjectionRunner(store, executor, p2, quiet);
+    await r2.start();
+    expect(r2.position).toBe(first.at(-1)!.position);
+    await waitForCheckpoint(executor, [p.name], second.at(-1)!.position);
+    await r2.stop();
+    expect(seen).toEqual(second.map((e) => e.position));
+    const result = await applied(executor, p.table);
+    expect(result.total).toBe(result.distinct);
+    expect(result.positions.filter((pos) => pos > first[0]!.position - 1)).toEqual([...first, ...second].map((e) => e.position));
+  });
+
+  it('rolls back a failing batch whole, pins the poison event, stalls after 3 failures and recovers when fixed', async () => {
+    const events = await appendUsers(store, 10);
+    const poison = events[4]!;
+    let broken = true;
+    const p = probe('poison', {
+      beforeApply: async (_tx, e) => {
+        if (broken && e.eventId === poison.eventId) throw new Error('read model cannot take this event');
+      },
+    });
+    const failures: FailureInfo[] = [];
+    let firstFailure: Promise<{ rows: number; position: number | undefined }> | undefined;
+    const runner = new ProjectionRunner(store, executor, p, {
+      batchSize: 100,
+      initialBackoffMs: 200,
+      maxBackoffMs: 200,
+      onError: (_err, info) => {
+        failures.push(info);
+        // Right after the first failure (the whole batch in one transaction) nothing is visible.
+        firstFailure ??= Promise.all([applied(executor, p.table), readCheckpoint(executor, p.name)]).then(([a, c]) => ({
+          rows: a.total,
+          position: c?.position,
+        }));
+      },
+    });
+    // Start from just before this test's events.
+    await runner.start();
+    try {
+      await eventually(async () => expect(failures.length).toBeGreaterThan(0));
+      expect(await firstFailure).toEqual({ rows: 0, position: 0 });
+      expect(failures[0]).toMatchObject({ position: poison.position, consecutiveFailures: 1, stalled: false });
+
+      const stalled = await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s?.state).toBe('stalled');
+        return s!;
+      });
+      expect(stalled.errorPosition).toBe(poison.position);
+      expect(stalled.lastError).toContain('read model cannot take this event');
+      expect(stalled.lastError).toContain(poison.eventId);
+      expect(stalled.errorAt).not.toBeNull();
+      expect(stalled.lagSeconds).not.toBeNull();
+      // Events before the poison were committed one at a time; nothing after it was skipped to.
+      expect(stalled.position).toBe(events[3]!.position);
+      expect(stalled.lagEvents).toBe(6);
+      const before = await applied(executor, p.table);
+      expect(before.positions.slice(-4)).toEqual(events.slice(0, 4).map((e) => e.position));
+      expect(failures.filter((f) => f.stalled).length).toBeGreaterThan(0);
+
+      broken = false;
+      const healed = await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s).toMatchObject({ state: 'running', lagEvents: 0 });
+        return s!;
+      });
+      expect(healed).toMatchObject({ lastError: null, errorPosition: null, lagEvents: 0, position: events.at(-1)!.position });
+      const after = await applied(executor, p.table);
+      expect(after.total).toBe(after.distinct);
+      expect(after.positions.slice(-10)).toEqual(events.map((e) => e.position));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('stalls on an event whose payload fails validation and never skips past it', async () => {
+    await appendUsers(store, 1);
+    const bad = await store.append(`tweet-${uuid()}`, [newEvent('TweetPosted', { tweetId: 'not-a-uuid' } as never)], 'no_stream');
+    const good = uuid();
+    const after = await store.append(
+      `tweet-${good}`,
+      [newEvent('TweetPosted', { tweetId: good, authorId: uuid(), text: 'hi', hashtags: [], mentions: [] })],
+      'no_stream',
+    );
+    const runner = new ProjectionRunner(store, executor, tweetsProjection, quiet);
+    await runner.start();
+    try {
+      const s = await eventually(async () => {
+        const [status] = await readProjectionStatuses(executor, store, ['tweets']);
+        expect(status?.state).toBe('stalled');
+        return status!;
+      });
+      expect(s.errorPosition).toBe(bad.position);
+      expect(s.lastError).toMatch(/ZodError|Invalid/);
+      expect(s.position).toBeLessThan(bad.position);
+      expect(s.lagEvents).toBeGreaterThanOrEqual(2);
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await readCheckpoint(executor, 'tweets'))?.position).toBeLessThan(after.position);
+      const { rows } = await executor.query(`SELECT 1 FROM rm_tweets_tweets WHERE tweet_id = $1`, [good]);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('a second runner of the same projection fails cleanly on the checkpoint compare-and-set', async () => {
+    const p = probe('cas');
+    const otherExecutor = engine === 'postgres' ? await backend.openExecutor() : executor;
+    const errors: Error[] = [];
+    const onError = (err: Error, info: FailureInfo) => void (info.fatal && errors.push(err));
+    const a = new ProjectionRunner(store, executor, p, { ...quiet, batchSize: 4, onError });
+    const b = new ProjectionRunner(store, otherExecutor, p, { ...quiet, batchSize: 4, onError });
+    await a.start();
+    await b.start();
+    try {
+      const events = await appendUsers(store, 12);
+      await eventually(async () => expect(a.error ?? b.error).toBeInstanceOf(CheckpointConflictError));
+      const loser = a.error ? a : b;
+      const winner = loser === a ? b : a;
+      await loser.done;
+      expect(loser.state).toBe('failed');
+      expect(loser.error!.message).toMatch(/another runner of the same projection/);
+      expect(errors).toHaveLength(1);
+      expect(winner.error).toBeNull();
+      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position);
+      const result = await applied(executor, p.table);
+      expect(result.total).toBe(result.distinct);
+      expect(result.positions.filter((pos) => pos >= events[0]!.position)).toEqual(events.map((e) => e.position));
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('a commit whose acknowledgement was lost is recognised on retry, not applied twice nor taken for a rival', async () => {
+    const p = probe('lost-ack');
+    let armed = false;
+    // The real executor, except that one committed transaction reports a dropped connection.
+    const flaky: SqlExecutor = {
+      engine: executor.engine,
+      query: (text, params) => executor.query(text, params),
+      listen: (channel, onNotify) => executor.listen(channel, onNotify),
+      close: async () => {},
+      async transaction(fn) {
+        const result = await executor.transaction(fn);
+        if (armed) {
+          armed = false;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return result;
+      },
+    };
+    const failures: FailureInfo[] = [];
+    const runner = new ProjectionRunner(store, flaky, p, { ...quiet, onError: (_e, info) => void failures.push(info) });
+    await runner.start();
+    try {
+      armed = true;
+      const events = await appendUsers(store, 5);
+      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position);
+      const more = await appendUsers(store, 2);
+      await waitForCheckpoint(executor, [p.name], more.at(-1)!.position);
+      expect(failures).toHaveLength(1);
+      expect(runner.error).toBeNull();
+      const result = await applied(executor, p.table);
+      expect(result.total).toBe(result.distinct);
+      expect(result.positions.filter((pos) => pos >= events[0]!.position)).toEqual([...events, ...more].map((e) => e.position));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('rebuilds from position 0 when the projection version is raised, and refuses an older version', async () => {
+    const events = await appendUsers(store, 3);
+    const v1 = new ProjectionRunner(store, executor, probe('versioned'), quiet);
+    await v1.start();
+    await waitForCheckpoint(executor, ['versioned'], events.at(-1)!.position);
+    await v1.stop();
+    const v2p = probe('versioned', { version: 2 });
+    const v2 = new ProjectionRunner(store, executor, v2p, quiet);
+    await v2.start();
+    await waitForCheckpoint(executor, ['versioned'], events.at(-1)!.position);
+    await v2.stop();
+    const result = await applied(executor, v2p.table);
+    expect(result.total).toBe(result.distinct);
+    expect(result.total).toBe((await store.readAll(0, 100_000)).filter((e) => e.type === 'UserRegistered').length);
+    expect((await readCheckpoint(executor, 'versioned'))?.version).toBe(2);
+    await expect(new ProjectionRunner(store, executor, probe('versioned'), quiet).start()).rejects.toBeInstanceOf(
+      ProjectionVersionError,
+    );
+  });
+
+  it('startProjectors runs the selected projections and stops them all', async () => {
+    const events = await appendUsers(store, 2);
+    const [x, y] = [probe('host-x'), probe('host-y')];
+    await expect(startProjectors(store, executor, [x, y], { ...quiet, only: ['nope'] })).rejects.toThrow(/unknown projection/);
+    const host = await startProjectors(store, executor, [x, y], { ...quiet, only: ['host-y'] });
+    expect(host.runners.map((r) => r.name)).toEqual(['host-y']);
+    await waitForCheckpoint(executor, ['host-y'], events.at(-1)!.position);
+    expect(host.runner('host-y')?.position).toBe(events.at(-1)!.position);
+    await host.stop();
+    expect(await readProjectionStatuses(executor, store, ['host-x', 'host-y'])).toEqual([
+      expect.objectContaining({ name: 'host-y', state: 'stopped', eventsPerSecond: 0 }),
+    ]);
+  });
+
+  it.runIf(engine === 'postgres')('a runner killed mid-batch leaves nothing of the batch and loses nothing', async () => {
+    const events = await appendUsers(store, 8);
+    const runnerExecutor = await backend.openExecutor();
+    let pid: number | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let blocked = false;
+    const p = probe('killed', {
+      beforeApply: async (tx, e) => {
+        if (!blocked && e.eventId === events[5]!.eventId) {
+          blocked = true;
+          pid = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await gate;
+        }
+      },
+    });
+    const runner = new ProjectionRunner(store, runnerExecutor, p, { ...quiet, batchSize: 1000 });
+    await runner.start();
+    try {
+      await eventually(async () => expect(pid).toBeDefined());
+      // Mid-batch: the rows already written by the batch and the moved checkpoint are invisible.
+      expect((await applied(executor, p.table)).total).toBe(0);
+      expect((await readCheckpoint(executor, p.name))?.position).toBe(0);
+      await executor.query('SELECT pg_terminate_backend($1)', [pid]);
+      release();
+      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position, { timeoutMs: 10_000 });
+      const result = await applied(executor, p.table);
+      expect(result.total).toBe(result.distinct);
+      expect(result.positions.filter((pos) => pos >= events[0]!.position)).toEqual(events.map((e) => e.position));
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
+});
