@@ -107,7 +107,7 @@ export async function prepareProjection(executor: SqlExecutor, projection: Proje
   });
 }
 
-type RunnerStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
+export type RunnerStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
 const STOPPED = Symbol('stopped');
 
 /**
@@ -143,13 +143,20 @@ export class ProjectionRunner {
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.stallAfter = options.stallAfterFailures ?? 3;
-    this.onError =
+    const onError =
       options.onError ??
-      ((error, info) =>
+      ((error: Error, info: FailureInfo) =>
         console.warn(
           `[projector ${info.projection}] ${info.fatal ? 'stopped' : info.stalled ? 'stalled' : 'failed'}` +
             ` (${info.consecutiveFailures} consecutive): ${error.message}`,
         ));
+    this.onError = (error, info) => {
+      try {
+        onError(error, info);
+      } catch {
+        // a failing callback must not stop the runner
+      }
+    };
   }
 
   get name(): string {
@@ -274,9 +281,9 @@ export class ProjectionRunner {
    */
   private async adoptAmbiguousCommit(): Promise<boolean> {
     const expected = this.ambiguousTo;
-    this.ambiguousTo = null;
     if (expected === null) return false;
-    const row = await readCheckpoint(this.executor, this.name);
+    const row = await readCheckpoint(this.executor, this.name); // may throw: then asked again on retry
+    this.ambiguousTo = null;
     if (!row || row.version !== this.projection.version || row.position !== expected) return false;
     this.current = expected;
     this.failures = 0;
