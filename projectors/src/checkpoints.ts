@@ -1,5 +1,5 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { toIso, toNumber } from './sql-util.ts';
+import { toIso, toNumber } from './sql-values.ts';
 
 /**
  * The checkpoint table: one row per projection, the source of truth for "how far is this read

@@ -26,3 +26,11 @@ export function decodeCursor(cursor: string): number {
   if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) throw new InvalidCursorError(cursor);
   return p;
 }
+
+/** A page size a reader accepts (the APIs cap lower; this guards direct callers). */
+export function validateLimit(limit: number, max = 200): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+    throw new RangeError(`limit must be an integer between 1 and ${max}, got ${limit}`);
+  }
+  return limit;
+}

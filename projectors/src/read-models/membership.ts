@@ -1,5 +1,5 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { toNumber } from '../sql-util.ts';
+import { toNumber } from '../sql-values.ts';
 
 export type MembershipChange = 'activated' | 'deactivated' | 'unchanged';
 

@@ -1,7 +1,7 @@
 import type { EventStore } from '@chirp/event-store/port';
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { readCheckpoints, type ProjectionState } from '../checkpoints.ts';
-import { toNumber } from '../sql-util.ts';
+import { toNumber } from '../sql-values.ts';
 
 export interface ProjectionStatus {
   name: string;

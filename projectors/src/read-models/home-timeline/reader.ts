@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { decodeCursor, encodeCursor } from '../../cursor.ts';
-import { toNumber, validateLimit } from '../../sql-util.ts';
+import { decodeCursor, encodeCursor, validateLimit } from '../../cursor.ts';
+import { homeTables } from './schema.ts';
+import { toNumber } from '../../sql-values.ts';
 
 export interface HomeTimelineItem {
   tweetId: string;
@@ -42,9 +43,9 @@ export async function readHomeTimeline(
   const { rows } = await db.query<{ tweet_id: string; author_id: string; actor_id: string; kind: string; position: unknown }>(
     `SELECT tweet_id, author_id, actor_id, kind, position FROM (
        SELECT DISTINCT ON (a.tweet_id) a.tweet_id, a.author_id, a.actor_id, a.kind, a.position
-         FROM rm_home_activity a
+         FROM ${homeTables.activity} a
         WHERE ((a.actor_id = $1 AND a.kind = 'tweet')
-               OR a.actor_id IN (SELECT f.followee_id FROM rm_home_follows f WHERE f.follower_id = $1 AND f.active))
+               OR a.actor_id IN (SELECT f.followee_id FROM ${homeTables.follows} f WHERE f.follower_id = $1 AND f.active))
           AND ($2::bigint IS NULL OR a.position < $2::bigint)
         ORDER BY a.tweet_id, a.position ASC
      ) first_entries

@@ -1,5 +1,5 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { isoSql, toNumber } from '../../sql-util.ts';
+import { isoSql, toNumber } from '../../sql-values.ts';
 
 export interface Profile {
   userId: string;

@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { decodeCursor, encodeCursor } from '../../cursor.ts';
-import { toNumber, validateLimit } from '../../sql-util.ts';
+import { decodeCursor, encodeCursor, validateLimit } from '../../cursor.ts';
+import { userTweetsTables } from './schema.ts';
+import { toNumber } from '../../sql-values.ts';
 
 export interface UserTweetsItem {
   tweetId: string;
@@ -27,8 +28,8 @@ export async function listUserTweets(db: SqlQueryable, userId: string, options: 
   const limit = validateLimit(options.limit);
   const before = options.cursor ? decodeCursor(options.cursor) : null;
   const { rows } = await db.query<{ tweet_id: string; kind: 'tweet' | 'retweet'; position: unknown }>(
-    `SELECT tweet_id, kind, position FROM rm_user_tweets_entries
-      WHERE user_id = $1 AND ($2::bigint IS NULL OR position < $2::bigint)
+    `SELECT tweet_id, kind, position FROM ${userTweetsTables.activity}
+      WHERE actor_id = $1 AND ($2::bigint IS NULL OR position < $2::bigint)
       ORDER BY position DESC
       LIMIT $3`,
     [userId, before, limit + 1],

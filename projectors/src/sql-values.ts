@@ -16,10 +16,3 @@ export function toNumber(value: unknown): number {
   if (!Number.isFinite(n)) throw new TypeError(`not a number: ${String(value)}`);
   return n;
 }
-
-export function validateLimit(limit: number, max = 200): number {
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new RangeError(`limit must be an integer between 1 and ${max}, got ${limit}`);
-  }
-  return limit;
-}
