@@ -14,15 +14,17 @@ declare module 'vitest' {
 
 /**
  * Real PostgreSQL for the whole run: CHIRP_TEST_DATABASE_URL when set, otherwise a throwaway
- * server started from the local binaries in a temp dir (fsync off: it is thrown away anyway).
+ * server started from the local binaries in a temp dir (fsync off: it is thrown away anyway),
+ * otherwise a testcontainers PostgreSQL where a container runtime exists.
  */
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => void | Promise<void>> {
   const given = process.env.CHIRP_TEST_DATABASE_URL;
   if (given) {
     project.provide('databaseUrl', given);
     return () => {};
   }
   const bin = findPostgresBin();
+  if (!bin) return startContainer(project);
   const dir = mkdtempSync(join(tmpdir(), 'chirp-pg-'));
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
@@ -55,17 +57,34 @@ export default async function setup(project: TestProject): Promise<() => void> {
   };
 }
 
-function findPostgresBin(): string {
+function findPostgresBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) {
-    const bin = join(root, v, 'bin');
-    if (existsSync(join(bin, 'initdb'))) return bin;
+  return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')));
+}
+
+/** Last resort, where neither a URL nor local binaries exist: a PostgreSQL container, if Docker runs. */
+async function startContainer(project: TestProject): Promise<() => Promise<void>> {
+  const { GenericContainer, Wait, getContainerRuntimeClient } = await import('testcontainers');
+  try {
+    await getContainerRuntimeClient();
+  } catch (error) {
+    throw new Error(
+      'No PostgreSQL for the tests: CHIRP_TEST_DATABASE_URL is not set, there are no binaries under ' +
+        '/usr/lib/postgresql (apt-get install -y postgresql), and no container runtime answered ' +
+        `(${error instanceof Error ? error.message : String(error)}).`,
+    );
   }
-  throw new Error(
-    'No PostgreSQL binaries under /usr/lib/postgresql and CHIRP_TEST_DATABASE_URL is not set: ' +
-      'install them (apt-get install -y postgresql) or point CHIRP_TEST_DATABASE_URL at a server.',
-  );
+  const container = await new GenericContainer('postgres:17-alpine')
+    .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust' })
+    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=300'])
+    .withExposedPorts(5432)
+    .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+    .start();
+  project.provide('databaseUrl', `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/postgres`);
+  return async () => {
+    await container.stop();
+  };
 }
 
 function uid(user: string): number {

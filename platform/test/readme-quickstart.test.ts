@@ -13,27 +13,39 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const curlBlock = /In another terminal:\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
 
 describe('README quick start', () => {
-  let server: ChildProcess;
+  let server: ChildProcess | undefined;
   let dataDir: string;
   let output = '';
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'chirp-readme-'));
-    server = spawn('npm', ['start'], { cwd: root, env: { ...process.env, CHIRP_DATA_DIR: dataDir }, detached: true });
-    server.stdout?.on('data', (d) => (output += d));
-    server.stderr?.on('data', (d) => (output += d));
+  async function start() {
+    output = '';
+    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, CHIRP_DATA_DIR: dataDir }, detached: true });
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+    server = child;
     const deadline = Date.now() + 60_000;
     while (!output.includes('query API')) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  async function stop() {
+    const child = server;
+    server = undefined;
+    if (!child?.pid || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(-child.pid, 'SIGTERM');
+    await exited;
+  }
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chirp-readme-'));
+    await start();
   }, 90_000);
 
   afterAll(async () => {
-    if (server?.pid) {
-      process.kill(-server.pid, 'SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
+    await stop();
     rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -54,4 +66,20 @@ describe('README quick start', () => {
     expect(out).toContain('"name":"home-timeline"');
     expect(out).not.toContain('"status":4');
   });
+
+  it('keeps the data, and the tokens, across a restart', async () => {
+    const login = await fetch('http://127.0.0.1:3001/v1/sessions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: 'alice', password: 'wonderland' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    await stop();
+    await start();
+    const profile = await fetch('http://127.0.0.1:3002/v1/users/bob');
+    expect(await profile.json()).toMatchObject({ handle: 'bob', followersCount: 1, tweetsCount: 1 });
+    const timeline = await fetch('http://127.0.0.1:3002/v1/timeline', { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(timeline.status).toBe(200);
+    expect(((await timeline.json()) as { items: unknown[] }).items).toHaveLength(1);
+  }, 90_000);
 });

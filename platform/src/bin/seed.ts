@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { Progress } from '../progress.ts';
 
 /**
@@ -53,7 +54,11 @@ interface Account {
   token: string;
 }
 
-async function call(method: string, path: string, body?: unknown, token?: string): Promise<any> {
+const Session = z.object({ accessToken: z.string(), userId: z.string() });
+const Posted = z.object({ tweetId: z.string() });
+
+/** One command; 409 (already there, from an earlier seed) counts as done. */
+async function call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -64,10 +69,11 @@ async function call(method: string, path: string, body?: unknown, token?: string
 }
 
 async function account(handle: string, displayName: string): Promise<Account> {
-  const created = await call('POST', '/v1/users', { handle, password: values.password, displayName });
+  await call('POST', '/v1/users', { handle, password: values.password, displayName });
   const session = await call('POST', '/v1/sessions', { handle, password: values.password });
   if (session.status !== 200) throw new Error(`cannot log in as ${handle}: it exists with another password`);
-  return { handle, userId: created.body?.userId ?? session.body.userId, token: session.body.accessToken };
+  const { userId, accessToken } = Session.parse(session.body);
+  return { handle, userId, token: accessToken };
 }
 
 async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -113,8 +119,8 @@ async function main() {
     const author = random() < 0.33 ? accounts[i % popular.length]! : pick(accounts);
     const tag = pick(hashtags);
     const mention = random() < 0.2 ? ` @${pick(accounts).handle}` : '';
-    const { body } = await call('POST', '/v1/tweets', { text: `${pick(phrases)} #${tag}${random() < 0.3 ? ` #${pick(hashtags)}` : ''}${mention}` }, author.token);
-    tweets.push(body.tweetId);
+    const posted = await call('POST', '/v1/tweets', { text: `${pick(phrases)} #${tag}${random() < 0.3 ? ` #${pick(hashtags)}` : ''}${mention}` }, author.token);
+    tweets.push(Posted.parse(posted.body).tweetId);
     progress.tick();
   });
   await inParallel(Array.from({ length: tweetCount }, (_, i) => i), 8, async () => {
