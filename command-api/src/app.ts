@@ -1,36 +1,52 @@
 import type { Express } from 'express';
 import type { EventStore } from '@chirp/event-store';
-import { createJsonApp, notFound, problemHandler, type TokenService } from '@chirp/http-kit';
+import { createJsonApp, defaultErrorLog, notFound, problemHandler, type ErrorLog, type TokenService } from '@chirp/http-kit';
+import { requireRegisteredUser } from './auth.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
+import { followsRouter } from './routes/follows.ts';
+import { profileRouter } from './routes/profile.ts';
+import { registrationRouter } from './routes/registration.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { tweetsRouter } from './routes/tweets.ts';
-import { usersRouter } from './routes/users.ts';
 
 export interface CommandApiOptions {
   store: EventStore;
   tokens: TokenService;
   idempotencyStore: IdempotencyStore;
+  /**
+   * Secret keying the HMAC of Idempotency-Key request fingerprints. Default: a key derived from
+   * the token service's signing secret (a server secret the deployment already manages).
+   */
+  fingerprintKey?: Uint8Array;
   /** Handles (lower-case) whose logins get the operator role. */
   operatorHandles?: ReadonlySet<string>;
   clock?: () => Date;
   /** Checked by /healthz; throws when the service cannot work. */
   healthCheck?: () => Promise<void>;
+  /** Where unexpected errors are reported; default one JSON line on stderr. */
+  log?: ErrorLog;
 }
 
 export function createCommandApi(options: CommandApiOptions): Express {
   const app = createJsonApp({ bodyLimit: '4kb' });
-  const deps = { store: options.store, clock: options.clock ?? (() => new Date()) };
-  const idempotent = idempotency(options.idempotencyStore);
+  const log = options.log ?? defaultErrorLog;
+  const deps = { store: options.store, clock: options.clock ?? (() => new Date()), log };
+  const idempotent = idempotency(options.idempotencyStore, {
+    fingerprintKey: options.fingerprintKey ?? options.tokens.deriveKey('idempotency-fingerprint'),
+    log,
+  });
+  const auth = requireRegisteredUser(options.tokens, options.store);
   app.get('/healthz', async (_req, res) => {
     await (options.healthCheck ?? (() => options.store.headPosition().then(() => undefined)))();
     res.json({ status: 'ok' });
   });
-  app.use(usersRouter(deps, options.tokens, idempotent));
+  app.use(registrationRouter(deps, idempotent));
   app.use(sessionsRouter(deps, options.tokens, options.operatorHandles ?? new Set()));
-  app.use(tweetsRouter(deps, options.tokens, idempotent));
+  app.use(profileRouter(deps, auth, idempotent));
+  app.use(followsRouter(deps, auth, idempotent));
+  app.use(tweetsRouter(deps, auth, idempotent));
   app.use(notFound);
-  app.use(problemHandler());
+  app.use(problemHandler(log));
   return app;
 }
-

@@ -1,12 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError, parseEvent, schemaVersions, type ChirpEvent, type EventMetadata } from '@chirp/domain';
-import { WrongExpectedRevisionError, type EventStore } from '@chirp/event-store';
 import type { StoredEvent } from '@chirp/domain/envelope';
-import { v7 as uuidv7 } from 'uuid';
-import { ProblemError } from '@chirp/http-kit';
+import { DuplicateEventError, WrongExpectedRevisionError, type EventStore } from '@chirp/event-store';
+import { ProblemError, type ErrorLog } from '@chirp/http-kit';
+import { freshEventIds, type EventIds } from './command-ids.ts';
 
 /** A stream's history as a decider sees it, plus what an append needs to stay consistent. */
 export interface LoadedStream {
   events: ChirpEvent[];
+  /** The same events as stored (ids, positions). */
+  stored: StoredEvent[];
   /** Revision of the last event, -1 when the stream does not exist. */
   revision: number;
   /** Position of the last event, 0 when the stream does not exist. */
@@ -15,9 +18,10 @@ export interface LoadedStream {
 
 export async function loadStream(store: EventStore, streamId: string): Promise<LoadedStream> {
   const stored = await store.readStream(streamId);
-  const last: StoredEvent | undefined = stored.at(-1);
+  const last = stored.at(-1);
   return {
     events: stored.map((e) => parseEvent(e.type, e.data)),
+    stored,
     revision: last ? last.streamRevision : -1,
     lastPosition: last ? last.position : 0,
   };
@@ -32,41 +36,75 @@ export interface CommandOutcome {
 export interface CommandDeps {
   store: EventStore;
   clock: () => Date;
+  log: ErrorLog;
 }
+
+export interface StreamCommand {
+  streamId: string;
+  decide(history: LoadedStream): Promise<ChirpEvent[] | DomainError> | ChirpEvent[] | DomainError;
+  metadata: EventMetadata;
+  /** Ids of the appended events; fresh unless the command runs under an Idempotency-Key. */
+  eventIds?: EventIds;
+}
+
+/** Tries per command; a conflict means another writer appended to the stream in between. */
+const MAX_ATTEMPTS = 6;
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_CAP_MS = 160;
 
 /**
  * Load → decide → append with the loaded revision as the expectation. A concurrent writer makes
- * the append fail; the command is then decided again on the fresh history (a few times), and
- * only a writer that keeps winning turns into 409.
+ * the append fail; the command is then decided again on the fresh history after a short random
+ * pause (so writers that collided do not collide again in lockstep), and only a writer that keeps
+ * winning turns into 409.
+ *
+ * With derived event ids (an Idempotency-Key), a re-run converges: if the stream already holds
+ * the events this command appends, that earlier append is the outcome, and nothing is decided
+ * or appended again.
  */
-export async function runStreamCommand(
-  deps: CommandDeps,
-  streamId: string,
-  decide: (history: LoadedStream) => Promise<ChirpEvent[] | DomainError> | ChirpEvent[] | DomainError,
-  metadata: EventMetadata,
-  load: () => Promise<LoadedStream> = () => loadStream(deps.store, streamId),
-): Promise<CommandOutcome> {
-  const attempts = 4;
+export async function runStreamCommand(deps: CommandDeps, command: StreamCommand): Promise<CommandOutcome> {
+  const { streamId, metadata } = command;
+  const eventIds = command.eventIds ?? freshEventIds;
   for (let attempt = 1; ; attempt++) {
-    const history = await load();
-    const decision = await decide(history);
+    const history = await loadStream(deps.store, streamId);
+    const earlier = appendedBefore(history, eventIds);
+    if (earlier) return earlier;
+    const decision = await command.decide(history);
     if (decision instanceof DomainError) throw domainProblem(decision);
     if (decision.length === 0) return { events: [], position: history.lastPosition };
     try {
       const expected = history.revision < 0 ? 'no_stream' : history.revision;
-      const { position } = await deps.store.append(streamId, decision.map((e) => envelope(e, metadata, deps.clock)), expected);
+      const events = decision.map((e, index) => envelope(e, eventIds.id(index), metadata, deps.clock));
+      const { position } = await deps.store.append(streamId, events, expected);
       return { events: decision, position };
     } catch (error) {
+      // Another run of the same keyed command appended between our read and our append (the
+      // store checks event ids before revisions, so this is what such a race reports).
+      if (error instanceof DuplicateEventError && eventIds.derived) {
+        const found = appendedBefore(await loadStream(deps.store, streamId), eventIds);
+        if (found) return found;
+      }
       if (!(error instanceof WrongExpectedRevisionError)) throw error;
-      if (attempt >= attempts)
+      if (attempt >= MAX_ATTEMPTS)
         throw new ProblemError(409, 'the resource was changed concurrently; retry the request', { code: 'ConcurrencyConflict' });
+      await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
     }
   }
 }
 
-export function envelope(event: ChirpEvent, metadata: EventMetadata, clock: () => Date) {
+/** The outcome of an earlier append of this command's events, if the stream holds them. */
+function appendedBefore(history: LoadedStream, eventIds: EventIds): CommandOutcome | undefined {
+  if (!eventIds.derived) return undefined;
+  const start = history.stored.findIndex((e) => e.eventId === eventIds.id(0));
+  if (start < 0) return undefined;
+  let end = start + 1; // an append is atomic: its events are consecutive in the stream
+  while (history.stored[end]?.eventId === eventIds.id(end - start)) end++;
+  return { events: history.events.slice(start, end), position: history.stored[end - 1]!.position };
+}
+
+export function envelope(event: ChirpEvent, eventId: string, metadata: EventMetadata, clock: () => Date) {
   return {
-    eventId: uuidv7(),
+    eventId,
     type: event.type,
     data: event.data,
     schemaVersion: schemaVersions[event.type],

@@ -11,5 +11,3 @@ export class DomainError {
     readonly message: string,
   ) {}
 }
-
-export const isDomainError = (value: unknown): value is DomainError => value instanceof DomainError;

@@ -8,15 +8,25 @@ import { z } from 'zod';
  */
 
 export const Uuid = z.uuid();
+
+/**
+ * Free text a user types. JSON can carry a lone surrogate (`"\ud800"`) or a NUL (`"\u0000"`);
+ * PostgreSQL's jsonb refuses both, so without this check such input would fail at the append
+ * (a 500) instead of being refused as what it is: invalid input (a 400 naming the field).
+ */
+export const UserText = z
+  .string()
+  .refine((t) => t.isWellFormed(), 'must be well-formed Unicode (no lone surrogates)')
+  .refine((t) => !t.includes('\u0000'), 'must not contain NUL characters');
+
 export const Handle = z
   .string()
   .min(3)
   .max(20)
   .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and underscores only');
-export const DisplayName = z.string().trim().min(1).max(50);
-export const Bio = z.string().max(160);
-export const TweetText = z
-  .string()
+export const DisplayName = UserText.trim().min(1).max(50);
+export const Bio = UserText.max(160);
+export const TweetText = UserText
   .refine((t) => t.trim().length > 0, 'must not be empty')
   .refine((t) => [...t].length <= 280, 'at most 280 characters');
 

@@ -19,6 +19,9 @@ export const handleDecider: Decider<HandleState, HandleCommand, HandleEvent> = {
   decide(state, command) {
     switch (command.type) {
       case 'ReserveHandle':
+        // Reserved for this very user already: a re-run of the same registration (user ids are
+        // new per registration, and reused only when an Idempotency-Key retries it).
+        if (state.status === 'reserved' && state.userId === command.userId) return [];
         if (state.status === 'reserved') return new DomainError('HandleTaken', 'conflict', `handle ${command.handle} is taken`);
         return [{ type: 'HandleReserved', data: { handle: command.handle, userId: command.userId } }];
       case 'ReleaseHandle':

@@ -6,5 +6,6 @@ export * from './streams.ts';
 export * from './text.ts';
 export * from './handle.ts';
 export * from './user.ts';
+export * from './follow.ts';
 export * from './tweet.ts';
 export * from './engagement.ts';

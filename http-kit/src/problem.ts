@@ -28,15 +28,22 @@ export class ProblemError extends Error {
     readonly status: number,
     readonly detail: string,
     readonly extras: { code?: string; errors?: FieldError[]; [key: string]: unknown } = {},
+    /** Response headers the problem needs, e.g. a `WWW-Authenticate` challenge with a 401. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail);
     this.name = 'ProblemError';
   }
 }
 
+/** Members RFC 9457 defines; extras may add members but never replace these. */
+const standardMembers = new Set(['type', 'title', 'status', 'detail', 'instance']);
+
 export function sendProblem(res: Response, error: ProblemError): void {
   const title = titles[error.status] ?? 'Error';
   const typeSlug = (error.extras.code ?? title).toString().replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+  const extras = Object.fromEntries(Object.entries(error.extras).filter(([name]) => !standardMembers.has(name)));
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res
     .status(error.status)
     .type('application/problem+json')
@@ -46,7 +53,7 @@ export function sendProblem(res: Response, error: ProblemError): void {
       status: error.status,
       detail: error.detail,
       instance: res.req.originalUrl,
-      ...error.extras,
+      ...extras,
     });
 }
 
@@ -62,32 +69,63 @@ export const notFound: RequestHandler = (req, res) => {
   sendProblem(res, new ProblemError(404, `no route for ${req.method} ${req.path}`));
 };
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
+/** What body-parser, raw-body and other http-errors users attach to the errors they raise. */
+interface HttpErrorLike {
+  type?: unknown;
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  message?: unknown;
 }
+
+export type ErrorLog = (message: string, error: unknown) => void;
 
 /**
  * The last middleware of every app: whatever went wrong becomes problem JSON; nothing internal
- * (stack, SQL, driver message) reaches the client. Unexpected errors are logged with the request.
+ * (stack, SQL, driver message) reaches the client. Only unexpected errors (5xx) are logged: a
+ * client's mistake is answered, not reported as our failure.
  */
-export function problemHandler(log: (message: string, error: unknown) => void = defaultLog): ErrorRequestHandler {
+export function problemHandler(log: ErrorLog = defaultErrorLog): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     if (res.headersSent) return;
-    if (error instanceof ProblemError) return sendProblem(res, error);
-    if (error instanceof z.ZodError) return sendProblem(res, new ProblemError(400, 'the request is not valid', { errors: fieldErrors(error) }));
-    const parserError = error as BodyParserError;
-    if (parserError.type === 'entity.too.large')
-      return sendProblem(res, new ProblemError(413, 'the request body is larger than this endpoint accepts'));
-    if (parserError.type === 'entity.parse.failed')
-      return sendProblem(res, new ProblemError(400, 'the request body is not valid JSON'));
-    if (parserError.type === 'encoding.unsupported' || parserError.type === 'charset.unsupported')
-      return sendProblem(res, new ProblemError(415, 'unsupported request encoding'));
+    const problem = toProblem(error);
+    if (problem) return sendProblem(res, problem);
     log(`${req.method} ${req.originalUrl} failed`, error);
     sendProblem(res, new ProblemError(500, 'something went wrong on our side; the request may be retried'));
   };
 }
 
-function defaultLog(message: string, error: unknown): void {
-  console.error(JSON.stringify({ level: 'error', msg: message, error: error instanceof Error ? error.stack : String(error) }));
+/** The client-facing problem for an error, or undefined for one of ours (a 500). */
+function toProblem(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof z.ZodError) return new ProblemError(400, 'the request is not valid', { errors: fieldErrors(error) });
+  const httpError = (typeof error === 'object' && error !== null ? error : {}) as HttpErrorLike;
+  switch (httpError.type) {
+    case 'entity.too.large':
+      return new ProblemError(413, 'the request body is larger than this endpoint accepts');
+    case 'entity.parse.failed':
+      return new ProblemError(400, 'the request body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ProblemError(415, 'unsupported request encoding');
+  }
+  // http-errors' contract: `expose` marks a message written for the client (a body that does not
+  // decompress, a request aborted mid-body, a length that does not match Content-Length...).
+  const status = httpError.status ?? httpError.statusCode;
+  if (httpError.expose === true && typeof status === 'number' && Number.isInteger(status) && status >= 400 && status < 500) {
+    const detail = typeof httpError.message === 'string' && httpError.message ? httpError.message : (titles[status] ?? 'bad request');
+    return new ProblemError(status, detail);
+  }
+  return undefined;
+}
+
+/** One JSON line on stderr; errors (also inside a record of them) with their stacks. */
+export function defaultErrorLog(message: string, error: unknown): void {
+  console.error(JSON.stringify({ level: 'error', msg: message, error: describeError(error) }));
+}
+
+function describeError(error: unknown): unknown {
+  if (error instanceof Error) return error.stack ?? error.message;
+  if (typeof error === 'object' && error !== null) return Object.fromEntries(Object.entries(error).map(([k, v]) => [k, describeError(v)]));
+  return String(error);
 }

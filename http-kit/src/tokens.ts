@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
@@ -18,12 +19,32 @@ const Claims = z.object({
 
 export interface TokenService {
   issue(principal: Principal): Promise<string>;
-  /** The principal, or a 401 ProblemError for a missing, bad or expired token. */
+  /** The principal, or a 401 ProblemError (with an `invalid_token` challenge) for a bad or expired token. */
   verify(token: string): Promise<Principal>;
+  /**
+   * A key for another purpose derived from the signing secret (HMAC(secret, purpose)), so a
+   * service needing a server secret gets one without being handed the token-signing key.
+   */
+  deriveKey(purpose: string): Buffer;
 }
 
 const issuer = 'chirp';
 const audience = 'chirp-api';
+const realm = 'Bearer realm="chirp"';
+
+/**
+ * A 401 for a request that presented a token we cannot accept (bad signature, expired, or its
+ * user is gone): RFC 6750 §3 asks for `error="invalid_token"` in the challenge, so a client knows
+ * to get a new token instead of retrying this one.
+ */
+export function invalidTokenProblem(detail: string): ProblemError {
+  return new ProblemError(401, detail, { code: 'InvalidToken' }, { 'WWW-Authenticate': `${realm}, error="invalid_token"` });
+}
+
+/** A 401 for a request without credentials: a plain challenge, no error code (RFC 6750 §3.1). */
+export function missingTokenProblem(): ProblemError {
+  return new ProblemError(401, 'this endpoint needs an Authorization: Bearer token', {}, { 'WWW-Authenticate': realm });
+}
 
 /** HS256 JWTs: both APIs share the secret, so the query API verifies what the command API issued. */
 export function createTokenService(secret: string, ttlSeconds: number): TokenService {
@@ -45,21 +66,19 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
         return { userId: claims.sub, handle: claims.handle, roles: claims.roles };
       } catch (error) {
         const expired = error instanceof joseErrors.JWTExpired;
-        throw new ProblemError(401, expired ? 'the access token has expired' : 'the access token is not valid');
+        throw invalidTokenProblem(expired ? 'the access token has expired' : 'the access token is not valid');
       }
     },
+    deriveKey: (purpose) => createHmac('sha256', key).update(`chirp-derived-key:${purpose}`).digest(),
   };
 }
 
 /** Rejects requests without a valid bearer token (401 with a WWW-Authenticate challenge). */
 export function requireAuth(tokens: TokenService): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    res.setHeader('WWW-Authenticate', 'Bearer realm="chirp"');
-    if (!match?.[1]) throw new ProblemError(401, 'this endpoint needs an Authorization: Bearer token');
+    const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+    if (!match?.[1]) throw missingTokenProblem();
     res.locals.principal = await tokens.verify(match[1]);
-    res.removeHeader('WWW-Authenticate');
     next();
   };
 }

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { fold, handleDecider, streams, userDecider } from '@chirp/domain';
+import { fold, Handle, handleDecider, streams, userDecider } from '@chirp/domain';
 import { parseBody, ProblemError, type TokenService } from '@chirp/http-kit';
 import { decoyPasswordHash, verifyPassword } from '../passwords.ts';
 import { loadStream, type CommandDeps } from '../stream-command.ts';
 
-const Login = z.object({ handle: z.string().min(1).max(40), password: z.string().min(1).max(200) });
+// The domain's Handle: anything else cannot name a user, and a malformed one (a NUL, say) must
+// be refused here, not reach the store.
+const Login = z.object({ handle: Handle, password: z.string().min(1).max(200) }).strict();
 
 /**
  * Logging in reads the write side (the handle's and the user's streams), not a read model, so a
