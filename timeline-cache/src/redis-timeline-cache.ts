@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import { mapChunks } from './chunks.ts';
+import { compactUuid, expandUuid } from './compact-uuid.ts';
+import {
+  listKey,
+  type ListPage,
+  type ListRef,
+  type ReadOptions,
+  type StoreOptions,
+  type TimelineCache,
+  type TimelineCacheOptions,
+  type TimelineEntry,
+  type WithdrawOptions,
+} from './port.ts';
+import { LuaScript, OFFER, READ, WITHDRAW } from './redis-scripts.ts';
+import {
+  assertEntry,
+  assertListRef,
+  assertReadOptions,
+  assertWithdraw,
+  normaliseStore,
+  resolveOptions,
+  uniqueLists,
+} from './validate.ts';
+
+export interface RedisTimelineCacheOptions extends TimelineCacheOptions {
+  /** Prefix of every key of this cache; default 'chirp:'. `clear()` deletes `<prefix>tl:*`. */
+  readonly keyPrefix?: string;
+}
+
+const HEADER = '~';
+const SENTINEL = '.';
+
+const offerScript = new LuaScript(OFFER);
+const withdrawScript = new LuaScript(WITHDRAW);
+const readScript = new LuaScript(READ);
+
+/**
+ * The timeline cache on Redis (≥ 6.2, for ZMSCORE). The caller owns the connection. Key layout
+ * and the sentinel trick are described in redis-scripts.ts. offer/withdraw send ONE EVALSHA per
+ * chunk of lists (measured faster than a pipeline of one EVALSHA per list, see docs/timelines.md);
+ * store is one MULTI; read/readMany one EVALSHA.
+ */
+export async function createRedisTimelineCache(
+  redis: Redis,
+  options: RedisTimelineCacheOptions = {},
+): Promise<TimelineCache> {
+  const { maxEntries, ttlSeconds, chunkSize, concurrency } = resolveOptions(options);
+  const prefix = options.keyPrefix ?? 'chirp:';
+  const ttlMs = ttlSeconds * 1000;
+  for (const script of [offerScript, withdrawScript, readScript]) await script.load(redis);
+
+  // {id} is a Redis Cluster hash tag: a list's zset and hash land in one slot.
+  const zsetKey = (list: ListRef) => `${prefix}tl:${list.kind === 'home' ? 'h' : 'a'}:{${list.id}}`;
+  const keysOf = (list: ListRef): [string, string] => {
+    const z = zsetKey(list);
+    return [z, `${z}:m`];
+  };
+  const compactOrEmpty = (uuid: string | null | undefined) => (uuid ? compactUuid(uuid) : '');
+
+  return {
+    maxEntries,
+    ttlSeconds,
+
+    async offer(lists, entry) {
+      assertEntry(entry);
+      const targets = uniqueLists(lists);
+      const args = [compactUuid(entry.tweetId), String(entry.position), compactOrEmpty(entry.retweetedBy), maxEntries];
+      const counts = await mapChunks(targets, chunkSize, concurrency, async (chunk) =>
+        Number(await offerScript.run(redis, chunk.flatMap(keysOf), args)),
+      );
+      return counts.reduce((a, b) => a + b, 0);
+    },
+
+    async withdraw(lists, tweetId, withdrawOptions?: WithdrawOptions) {
+      assertWithdraw(tweetId, withdrawOptions);
+      const targets = uniqueLists(lists);
+      const head = [compactUuid(tweetId), compactOrEmpty(withdrawOptions?.onlyRetweetedBy)];
+      const counts = await mapChunks(targets, chunkSize, concurrency, async (chunk) => {
+        const perList = chunk.flatMap((list) => {
+          const replacement = withdrawOptions?.replacements?.get(listKey(list));
+          return replacement ? [String(replacement.position), compactOrEmpty(replacement.retweetedBy)] : ['', ''];
+        });
+        return Number(await withdrawScript.run(redis, chunk.flatMap(keysOf), [...head, ...perList]));
+      });
+      return counts.reduce((a, b) => a + b, 0);
+    },
+
+    async store(list, entries, storeOptions: StoreOptions) {
+      assertListRef(list);
+      const normalised = normaliseStore(entries, storeOptions, maxEntries);
+      const [z, h] = keysOf(list);
+      const members: (string | number)[] = ['+inf', HEADER];
+      if (normalised.complete) members.push(-1, SENTINEL);
+      const fields: string[] = [HEADER, JSON.stringify(normalised.pulls)];
+      for (const entry of normalised.entries) {
+        const member = compactUuid(entry.tweetId);
+        members.push(entry.position, member);
+        if (entry.retweetedBy) fields.push(member, compactUuid(entry.retweetedBy));
+      }
+      // MULTI: readers and fan-out never see a half-written list.
+      const results = await redis
+        .multi()
+        .del(z, h)
+        .zadd(z, ...members)
+        .hset(h, ...fields)
+        .pexpire(z, ttlMs)
+        .pexpire(h, ttlMs)
+        .exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('store transaction was discarded');
+    },
+
+    async drop(lists) {
+      const targets = uniqueLists(lists);
+      await mapChunks(targets, chunkSize, concurrency, (chunk) => redis.unlink(...chunk.flatMap(keysOf)));
+    },
+
+    async read(list, readOptions) {
+      const [page] = await readLists([list], readOptions);
+      return page ?? null;
+    },
+
+    readMany(lists, readOptions) {
+      return readLists(lists, readOptions);
+    },
+
+    async clear() {
+      const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}tl:*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length > 0) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    },
+  };
+
+  async function readLists(lists: readonly ListRef[], readOptions: ReadOptions): Promise<(ListPage | null)[]> {
+    assertReadOptions(readOptions);
+    lists.forEach(assertListRef);
+    if (lists.length === 0) return [];
+    const max = readOptions.before === undefined ? '(+inf' : `(${readOptions.before}`;
+    const reply = await readScript.run(redis, lists.flatMap(keysOf), [ttlMs, max, readOptions.limit + 1]);
+    if (!Array.isArray(reply) || reply.length !== lists.length) throw new Error('unexpected reply from the read script');
+    return reply.map((item) => (item === 0 ? null : decodePage(item, readOptions.limit)));
+  }
+}
+
+/** Turns the read script's { {member, score, …}, {pulls, retweeter, …} } into a page. */
+function decodePage(item: unknown, limit: number): ListPage {
+  if (!Array.isArray(item) || !Array.isArray(item[0]) || !Array.isArray(item[1])) {
+    throw new Error('unexpected list reply from the read script');
+  }
+  const items = item[0] as unknown[];
+  const meta = item[1] as unknown[];
+  const entries: TimelineEntry[] = [];
+  let reachedEnd = false;
+  for (let k = 0; k < items.length; k += 2) {
+    const member = String(items[k]);
+    if (member === SENTINEL) {
+      // Fetched limit + 1 items: the sentinel among them means nothing older remains.
+      reachedEnd = true;
+      break;
+    }
+    if (entries.length === limit) break;
+    const retweeter = meta[k / 2 + 1];
+    entries.push({
+      tweetId: expandUuid(member),
+      position: Number(items[k + 1]),
+      retweetedBy: typeof retweeter === 'string' ? expandUuid(retweeter) : null,
+    });
+  }
+  const pulls: unknown = JSON.parse(String(meta[0] ?? '[]'));
+  if (!Array.isArray(pulls) || !pulls.every((p) => typeof p === 'string')) throw new Error('corrupt pulls field');
+  return { entries, reachedEnd, pulls };
+}
