@@ -3,35 +3,51 @@ import type { ChainableCommander, Redis } from 'ioredis';
 
 /**
  * The Redis adapter's Lua scripts. Layout of one list (see redis-timeline-cache.ts):
- *   zset  <prefix>tl:<h|a>:{<id>}    members = compact tweet ids scored by position, plus
- *                                     '~' at +inf  (header: the list exists; never trimmed)
- *                                     '.' at -1    (sentinel: the list is complete)
- *   hash  <prefix>tl:<h|a>:{<id>}:m  '~' = pulls as JSON; <compact tweet id> = compact retweeter
- *                                     id, for entries that are retweets only
+ *   zset  <prefix>tl:<h|a>:{<id>}    one member per entry, scored by position:
+ *                                       <t>   an original tweet (t = 22-character compact tweet id)
+ *                                       <t>!  a retweet; its retweeter is in the hash
+ *                                     plus '~' at +inf (header: the list exists; never trimmed)
+ *                                     and  '.' at -1   (sentinel: the list is complete)
+ *   hash  <prefix>tl:<h|a>:{<id>}:m  '~' = pulls as JSON; <t> = compact retweeter id, for <t>! members
  * Both keys always exist together with the same TTL; a list with only one of them (the other
- * evicted) is treated as missing. Rank-based trimming removes the lowest scores first, so the
- * sentinel goes exactly when the first real entry is cut; a read that reaches it knows it reached
- * the true end.
+ * evicted) is treated as missing. The '!' suffix tells which members have a hash field, so
+ * trimming an original (most entries) costs no HDEL and a trimmed retweet always takes its field
+ * along. Rank-based trimming removes the lowest scores first, so the sentinel goes exactly when
+ * the first real entry is cut; a read that reaches it knows it reached the true end.
+ *
+ * Redis Cluster: all KEYS of one call must share a slot, so a cluster adapter would group each
+ * chunk's lists by slot first; each list's two keys already share one through the {id} hash tag.
  */
 
 const SHARED = `
--- Score of the oldest real entry of an INCOMPLETE list (rank 0 is then an entry or the header).
+-- Score of the oldest entry of an INCOMPLETE list (rank 0 is then an entry or the header).
 local function lowest(z)
   local r = redis.call('ZRANGE', z, 0, 0, 'WITHSCORES')
   if r[1] == nil or r[1] == '~' then return nil end
   return tonumber(r[2])
 end
 
-local function setRetweeter(z, h, m, rt)
+local function isRetweet(member)
+  return string.byte(member, -1) == 33 -- '!'
+end
+
+local function removeMember(z, h, member)
+  redis.call('ZREM', z, member)
+  if isRetweet(member) then redis.call('HDEL', h, string.sub(member, 1, -2)) end
+end
+
+-- Adds tweet t at posArg, as a retweet by rt unless rt is ''.
+local function add(z, h, t, posArg, rt)
   if rt == '' then
-    redis.call('HDEL', h, m)
+    redis.call('ZADD', z, posArg, t)
   else
-    redis.call('HSET', h, m, rt)
+    redis.call('ZADD', z, posArg, t .. '!')
+    redis.call('HSET', h, t, rt)
   end
 end
 
--- Keeps the newest max real entries; returns the removed members (the sentinel among them when
--- the list was complete), or nil. Companion hash fields of removed members go too.
+-- Keeps the newest max entries; returns the removed members (the sentinel among them when the
+-- list was complete), or nil.
 local function trim(z, h, max, complete)
   local sentinel = complete and 1 or 0
   local extra = redis.call('ZCARD', z) - 1 - sentinel - max
@@ -39,58 +55,75 @@ local function trim(z, h, max, complete)
   local last = extra - 1 + sentinel
   local gone = redis.call('ZRANGE', z, 0, last)
   redis.call('ZREMRANGEBYRANK', z, 0, last)
-  for i = 1, #gone, 1000 do
-    redis.call('HDEL', h, unpack(gone, i, math.min(i + 999, #gone)))
+  for k = 1, #gone do
+    if isRetweet(gone[k]) then redis.call('HDEL', h, string.sub(gone[k], 1, -2)) end
   end
   return gone
+end
+
+local function contains(list, value)
+  if list then
+    for k = 1, #list do
+      if list[k] == value then return true end
+    end
+  end
+  return false
 end
 `;
 
 /**
- * KEYS: z1, h1, z2, h2, …   ARGV: member, position, compact retweeter or '', maxEntries.
- * Returns how many lists now hold the member at exactly this position.
- * (Redis Cluster: all KEYS of one call must share a slot, so a cluster adapter would group each
- * chunk's lists by slot first; each list's two keys already share one through the {id} hash tag.)
+ * KEYS: z1, h1, z2, h2, …   ARGV: compact tweet id, position, compact retweeter or '', maxEntries.
+ * Returns how many lists now hold this entry (the tweet at exactly this position).
+ * The common case — a new tweet for a full incomplete list — costs four calls: ZMSCORE, one
+ * ZRANGE that both finds the oldest entry and shows the list is exactly full, ZREM, ZADD.
  */
 export const OFFER = `${SHARED}
-local m, posArg, rt, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local t, posArg, rt, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local pos = tonumber(posArg)
+local m = (rt == '') and t or (t .. '!')
 local held = 0
 for i = 1, #KEYS, 2 do
   local z, h = KEYS[i], KEYS[i + 1]
-  local s = redis.call('ZMSCORE', z, '~', '.', m)
+  local s = redis.call('ZMSCORE', z, '~', '.', t, t .. '!')
   -- A retweet needs the companion hash; without it the list is a half-evicted orphan: skip it
   -- rather than create a hash with no TTL.
   if s[1] and (rt == '' or redis.call('EXISTS', h) == 1) then
-    local complete, cur = s[2] ~= false, s[3]
+    local complete = s[2] ~= false
+    local curMember, cur = t, s[3]
+    if not cur then curMember, cur = t .. '!', s[4] end
     if cur then
       cur = tonumber(cur)
       if pos == cur then
         held = held + 1
       elseif pos < cur then
         if complete or pos >= lowest(z) then
-          redis.call('ZADD', z, posArg, m)
-          setRetweeter(z, h, m, rt)
+          if curMember ~= m then removeMember(z, h, curMember) end
+          add(z, h, t, posArg, rt)
           held = held + 1
         else
           -- Its true place is below this incomplete list's gap: it does not belong in the slice.
-          redis.call('ZREM', z, m)
-          redis.call('HDEL', h, m)
+          removeMember(z, h, curMember)
         end
       end
+    elseif complete then
+      add(z, h, t, posArg, rt)
+      if not contains(trim(z, h, max, true), m) then held = held + 1 end
     else
-      local low = (not complete) and lowest(z)
-      if complete or (low and pos >= low) then
-        redis.call('ZADD', z, posArg, m)
-        if rt ~= '' then redis.call('HSET', h, m, rt) end
-        local gone = trim(z, h, max, complete)
-        local cut = false
-        if gone then
-          for k = 1, #gone do
-            if gone[k] == m then cut = true end
-          end
+      -- The element max + 1 from the top (the header is first) is the oldest entry exactly
+      -- when the list holds max entries; two elements mean more (the cap was lowered).
+      local r = redis.call('ZRANGE', z, -(max + 2), -(max + 1), 'WITHSCORES')
+      if #r == 2 then
+        if pos >= tonumber(r[2]) then
+          removeMember(z, h, r[1])
+          add(z, h, t, posArg, rt)
+          held = held + 1
         end
-        if not cut then held = held + 1 end
+      else
+        local low = lowest(z)
+        if low and pos >= low then
+          add(z, h, t, posArg, rt)
+          if #r == 0 or not contains(trim(z, h, max, false), m) then held = held + 1 end
+        end
       end
     end
   end
@@ -99,19 +132,19 @@ return held
 `;
 
 /**
- * KEYS: z1, h1, …   ARGV: member, compact onlyRetweetedBy or '', then per list two values:
- * replacement position or '' (none), compact replacement retweeter or ''.
- * Returns how many lists had the member removed.
+ * KEYS: z1, h1, …   ARGV: compact tweet id, compact onlyRetweetedBy or '', then per list two
+ * values: replacement position or '' (none), compact replacement retweeter or ''.
+ * Returns how many lists had the tweet's entry removed.
  */
 export const WITHDRAW = `${SHARED}
-local m, only = ARGV[1], ARGV[2]
+local t, only = ARGV[1], ARGV[2]
 local removed = 0
 for i = 1, #KEYS, 2 do
   local z, h = KEYS[i], KEYS[i + 1]
-  local s = redis.call('ZMSCORE', z, '~', '.', m)
-  if s[1] and s[3] and (only == '' or redis.call('HGET', h, m) == only) then
-    redis.call('ZREM', z, m)
-    redis.call('HDEL', h, m)
+  local s = redis.call('ZMSCORE', z, '~', '.', t, t .. '!')
+  local member = (s[3] and t) or (s[4] and (t .. '!'))
+  if s[1] and member and (only == '' or (s[4] and redis.call('HGET', h, t) == only)) then
+    removeMember(z, h, member)
     removed = removed + 1
     local rposArg, rrt = ARGV[2 + i], ARGV[3 + i]
     if rposArg ~= '' then
@@ -119,8 +152,7 @@ for i = 1, #KEYS, 2 do
       local low = (not complete) and lowest(z)
       if complete or (low and tonumber(rposArg) >= low) then
         -- One out, one in: the cap still holds, no trim needed.
-        redis.call('ZADD', z, rposArg, m)
-        setRetweeter(z, h, m, rrt)
+        add(z, h, t, rposArg, rrt)
       end
     end
   end
@@ -130,7 +162,8 @@ return removed
 
 /**
  * KEYS: z1, h1, …   ARGV: ttl ms, max score (exclusive, e.g. '(123' or '(+inf'), fetch count.
- * Returns per list 0 when missing, else { {member, score, …}, {pulls JSON, retweeter|false, …} }.
+ * Returns per list 0 when missing, else { {member, score, …}, pulls JSON, {retweeter of each
+ * '!' member, in order} }.
  */
 export const READ = `
 local out = {}
@@ -138,19 +171,18 @@ for i = 1, #KEYS, 2 do
   local z, h = KEYS[i], KEYS[i + 1]
   if redis.call('EXISTS', z, h) == 2 then
     local items = redis.call('ZREVRANGEBYSCORE', z, ARGV[2], '-inf', 'WITHSCORES', 'LIMIT', 0, ARGV[3])
-    local meta = { redis.call('HGET', h, '~') }
-    local batch = {}
+    local retweets = {}
     for k = 1, #items, 2 do
-      batch[#batch + 1] = items[k]
-      if #batch == 1000 or k + 1 >= #items then
-        local rts = redis.call('HMGET', h, unpack(batch))
-        for r = 1, #batch do meta[#meta + 1] = rts[r] end
-        batch = {}
-      end
+      if string.byte(items[k], -1) == 33 then retweets[#retweets + 1] = string.sub(items[k], 1, -2) end
+    end
+    local retweeters = {}
+    for k = 1, #retweets, 1000 do
+      local batch = redis.call('HMGET', h, unpack(retweets, k, math.min(k + 999, #retweets)))
+      for r = 1, #batch do retweeters[#retweeters + 1] = batch[r] end
     end
     redis.call('PEXPIRE', z, ARGV[1])
     redis.call('PEXPIRE', h, ARGV[1])
-    out[#out + 1] = { items, meta }
+    out[#out + 1] = { items, redis.call('HGET', h, '~'), retweeters }
   else
     -- Half a list (the other key evicted) is useless: delete it, the list reads as missing.
     redis.call('DEL', z, h)

@@ -30,6 +30,8 @@ export interface RedisTimelineCacheOptions extends TimelineCacheOptions {
 
 const HEADER = '~';
 const SENTINEL = '.';
+/** Suffix of a retweet entry's member; its retweeter is the hash field named by the tweet. */
+const RETWEET = '!';
 
 const offerScript = new LuaScript(OFFER);
 const withdrawScript = new LuaScript(WITHDRAW);
@@ -94,9 +96,13 @@ export async function createRedisTimelineCache(
       if (normalised.complete) members.push(-1, SENTINEL);
       const fields: string[] = [HEADER, JSON.stringify(normalised.pulls)];
       for (const entry of normalised.entries) {
-        const member = compactUuid(entry.tweetId);
-        members.push(entry.position, member);
-        if (entry.retweetedBy) fields.push(member, compactUuid(entry.retweetedBy));
+        const tweet = compactUuid(entry.tweetId);
+        if (entry.retweetedBy) {
+          members.push(entry.position, `${tweet}${RETWEET}`);
+          fields.push(tweet, compactUuid(entry.retweetedBy));
+        } else {
+          members.push(entry.position, tweet);
+        }
       }
       // MULTI: readers and fan-out never see a half-written list.
       const results = await redis
@@ -147,15 +153,15 @@ export async function createRedisTimelineCache(
   }
 }
 
-/** Turns the read script's { {member, score, …}, {pulls, retweeter, …} } into a page. */
+/** Turns the read script's { {member, score, …}, pulls JSON, {retweeter, …} } into a page. */
 function decodePage(item: unknown, limit: number): ListPage {
-  if (!Array.isArray(item) || !Array.isArray(item[0]) || !Array.isArray(item[1])) {
+  if (!Array.isArray(item) || !Array.isArray(item[0]) || !Array.isArray(item[2])) {
     throw new Error('unexpected list reply from the read script');
   }
-  const items = item[0] as unknown[];
-  const meta = item[1] as unknown[];
+  const [items, pullsJson, retweeters] = item as [unknown[], unknown, unknown[]];
   const entries: TimelineEntry[] = [];
   let reachedEnd = false;
+  let retweet = 0;
   for (let k = 0; k < items.length; k += 2) {
     const member = String(items[k]);
     if (member === SENTINEL) {
@@ -164,14 +170,16 @@ function decodePage(item: unknown, limit: number): ListPage {
       break;
     }
     if (entries.length === limit) break;
-    const retweeter = meta[k / 2 + 1];
+    const isRetweet = member.endsWith(RETWEET);
+    const retweeter = isRetweet ? retweeters[retweet++] : null;
+    if (isRetweet && typeof retweeter !== 'string') throw new Error(`retweet entry ${member} has no retweeter`);
     entries.push({
-      tweetId: expandUuid(member),
+      tweetId: expandUuid(isRetweet ? member.slice(0, -1) : member),
       position: Number(items[k + 1]),
       retweetedBy: typeof retweeter === 'string' ? expandUuid(retweeter) : null,
     });
   }
-  const pulls: unknown = JSON.parse(String(meta[0] ?? '[]'));
+  const pulls: unknown = JSON.parse(String(pullsJson ?? '[]'));
   if (!Array.isArray(pulls) || !pulls.every((p) => typeof p === 'string')) throw new Error('corrupt pulls field');
   return { entries, reachedEnd, pulls };
 }

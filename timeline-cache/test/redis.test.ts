@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { compactUuid } from '../src/compact-uuid.ts';
-import type { ListRef, TimelineCacheOptions } from '../src/port.ts';
+import { listKey, type ListRef, type TimelineCacheOptions } from '../src/port.ts';
 import { createRedisTimelineCache } from '../src/redis-timeline-cache.ts';
 import { describeTimelineCacheContract } from './contract.ts';
 
@@ -33,13 +34,13 @@ describe('Redis specifics', () => {
   const home = (id: string): ListRef => ({ kind: 'home', id });
   const keysOf = (prefix: string, id: string) => [`${prefix}tl:h:{${id}}`, `${prefix}tl:h:{${id}}:m`] as const;
 
-  test('one zset and one hash per list; members are 22-character compact ids; both keys carry the TTL', async () => {
+  test('one zset and one hash per list; members are 22-character compact ids (+ \'!\' for a retweet); both keys carry the TTL', async () => {
     const { cache, keyPrefix } = await openCache({ ttlSeconds: 100 });
     const entry = { tweetId: randomUUID(), position: 5, retweetedBy: randomUUID() };
     await cache.store(home('u'), [entry], { complete: true, pulls: ['p'] });
     const [z, h] = keysOf(keyPrefix, 'u');
     expect((await redis.keys(`${keyPrefix}*`)).sort()).toEqual([z, h].sort());
-    expect(await redis.zrange(z, '0', '-1', 'WITHSCORES')).toEqual(['.', '-1', compactUuid(entry.tweetId), '5', '~', 'inf']);
+    expect(await redis.zrange(z, '0', '-1', 'WITHSCORES')).toEqual(['.', '-1', `${compactUuid(entry.tweetId)}!`, '5', '~', 'inf']);
     expect(await redis.hgetall(h)).toEqual({ '~': '["p"]', [compactUuid(entry.tweetId)]: compactUuid(entry.retweetedBy) });
     for (const key of [z, h]) expect(await redis.pttl(key)).toBeGreaterThan(99_000);
     await cache.clear();
@@ -50,13 +51,14 @@ describe('Redis specifics', () => {
     await cache.store(home('u'), [], { complete: true });
     const ids = Array.from({ length: 6 }, () => randomUUID());
     for (let i = 0; i < 10; i++) {
-      await cache.offer([home('u')], { tweetId: ids[i % 6]!, position: 100 + i, retweetedBy: i % 2 ? randomUUID() : null });
+      await cache.offer([home('u')], { tweetId: ids[i % 6]!, position: 100 + i, retweetedBy: i % 3 ? randomUUID() : null });
     }
     const [z, h] = keysOf(keyPrefix, 'u');
     const members = (await redis.zrange(z, '0', '-1')).filter((m) => m !== '~' && m !== '.');
     expect(members).toHaveLength(3);
-    const fields = (await redis.hkeys(h)).filter((f) => f !== '~');
-    expect(fields.every((f) => members.includes(f))).toBe(true);
+    const retweets = members.filter((m) => m.endsWith('!')).map((m) => m.slice(0, -1));
+    expect(retweets.length).toBeGreaterThan(0);
+    expect((await redis.hkeys(h)).filter((f) => f !== '~').sort()).toEqual(retweets.sort());
     await cache.clear();
   });
 
@@ -74,6 +76,55 @@ describe('Redis specifics', () => {
     await redis.del(zb);
     expect(await cache.read(home('b'), { limit: 5 })).toBeNull();
     expect(await redis.keys(`${keyPrefix}*`)).toEqual([]);
+  });
+
+  test('after any sequence of writes, hash fields are exactly the retweet members, and every key has a TTL', async () => {
+    const { cache, keyPrefix } = await openCache({ maxEntries: 3 });
+    const lists = [home('a'), home('b')];
+    const tweets = Array.from({ length: 5 }, () => randomUUID());
+    const users = [randomUUID(), randomUUID()];
+    const entryArb = fc.record({
+      tweetId: fc.constantFrom(...tweets),
+      position: fc.integer({ min: 1, max: 40 }),
+      retweetedBy: fc.option(fc.constantFrom(...users)),
+    });
+    const opArb = fc.oneof(
+      fc.record({ op: fc.constant('offer' as const), entry: entryArb }),
+      fc.record({ op: fc.constant('store' as const), entries: fc.array(entryArb, { maxLength: 5 }), complete: fc.boolean() }),
+      fc.record({
+        op: fc.constant('withdraw' as const),
+        entry: entryArb,
+        only: fc.option(fc.constantFrom(...users), { nil: undefined }),
+        replace: fc.boolean(),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { maxLength: 25 }), async (ops) => {
+        await cache.clear();
+        for (const list of lists) await cache.store(list, [], { complete: true });
+        for (const op of ops) {
+          // Positions are unique per event: derive them from the entry so one position is one entry.
+          if (op.op === 'offer') await cache.offer(lists, op.entry);
+          else if (op.op === 'store') {
+            const seen = new Set<number>();
+            const entries = op.entries.filter((e) => !seen.has(e.position) && seen.add(e.position));
+            await cache.store(lists[0]!, entries, { complete: op.complete });
+          } else {
+            const replacements = op.replace ? new Map(lists.map((l) => [listKey(l), op.entry])) : undefined;
+            await cache.withdraw(lists, op.entry.tweetId, { onlyRetweetedBy: op.only, replacements });
+          }
+          for (const list of lists) {
+            const [z, h] = keysOf(keyPrefix, list.id);
+            const retweets = (await redis.zrange(z, '0', '-1')).filter((m) => m.endsWith('!')).map((m) => m.slice(0, -1));
+            expect((await redis.hkeys(h)).filter((f) => f !== '~').sort()).toEqual(retweets.sort());
+            expect(await redis.pttl(z)).toBeGreaterThan(0);
+            expect(await redis.pttl(h)).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+    await cache.clear();
   });
 
   test('scripts are reloaded after SCRIPT FLUSH', async () => {
