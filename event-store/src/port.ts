@@ -37,6 +37,25 @@ export class DuplicateEventError extends Error {
   }
 }
 
+/**
+ * A stored event could not be read back as a valid envelope (a row written around the store, or
+ * by a buggy older version). Reads that reach it throw this instead of handing out half an event;
+ * it names where the event sits so an operator can find and repair it.
+ */
+export class CorruptEventError extends Error {
+  constructor(
+    /** Global position of the row, when that much could be read. */
+    readonly position: number | null,
+    readonly streamId: string | null,
+    /** What is wrong, e.g. `metadata.correlationId: Invalid input: expected string, received undefined`. */
+    readonly detail: string,
+  ) {
+    const where = position === null ? 'an event' : `the event at position ${position}`;
+    super(`${where}${streamId === null ? '' : ` (stream ${streamId})`} is corrupt: ${detail}`);
+    this.name = 'CorruptEventError';
+  }
+}
+
 export interface ReadStreamOptions {
   /** First revision to return (inclusive); default 0. */
   fromRevision?: number;
@@ -55,7 +74,10 @@ export interface SubscribeOptions {
 
 export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
-  /** A stream's events in revision order; [] for a stream that does not exist. */
+  /**
+   * A stream's events in revision order; [] for a stream that does not exist. Like every read, it
+   * throws CorruptEventError on a stored event that is not a valid envelope, never skips it.
+   */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events with position > fromPosition, in global order, at most `limit`. Never skips an event. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { QueryResult, SqlExecutor, SqlQueryable } from './executor.ts';
-import { INT8_ARRAY_OID, INT8_OID, parseSafeInteger, parseSafeIntegerArray } from './int8.ts';
+import { INT8_OID, parseSafeInteger } from './int8.ts';
 
 function toResult<Row>(result: Results<Row>): QueryResult<Row> {
   return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? result.rows.length };
@@ -29,7 +29,7 @@ class Mutex {
  */
 export async function openPgliteExecutor(dataDir: string): Promise<SqlExecutor> {
   const db = await PGlite.create(dataDir, {
-    parsers: { [INT8_OID]: parseSafeInteger, [INT8_ARRAY_OID]: parseSafeIntegerArray },
+    parsers: { [INT8_OID]: parseSafeInteger },
   });
   const mutex = new Mutex();
   const inTransaction = new AsyncLocalStorage<true>();
