@@ -1,4 +1,8 @@
+/**
+ * The write side: the projection runtime and the read models' projections. The query side does
+ * not import this; it deep-imports each model's reader (`@chirp/projectors/read-models/<model>/reader`),
+ * `@chirp/projectors/status/reader` and `@chirp/projectors/cursor`.
+ */
 export * from './projection.ts';
 export * from './runtime.ts';
-export * from './readers.ts';
 export { allProjections, homeTimelineProjection, profilesProjection, tweetsProjection, userTweetsProjection } from './read-models/index.ts';

@@ -1,16 +1,18 @@
 import type { StoredEvent } from '@chirp/domain/envelope';
-import type { EventStore, Subscription } from '@chirp/event-store/port';
+import { CorruptEventError, type EventStore, type Subscription } from '@chirp/event-store/port';
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
 import {
   advanceCheckpoint,
   CheckpointConflictError,
-  ensureCheckpointTable,
   readCheckpoint,
+  recordCaughtUp,
   recordFailure,
   recordState,
+  type ProjectionErrorKind,
   type ProjectionState,
 } from './checkpoints.ts';
-import { decodeEvent, projectionHandles, type Projection } from './projection.ts';
+import { prepareProjection } from './prepare-projection.ts';
+import { decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from './projection.ts';
 import { RateMeter } from './rate-meter.ts';
 
 export interface RunnerOptions {
@@ -34,9 +36,15 @@ export interface FailureInfo {
   stalled: boolean;
   /** True when the runner gave up for good (a checkpoint conflict). */
   fatal: boolean;
+  /** What failed; also stored in the checkpoint row's `error_kind`. */
+  kind: ProjectionErrorKind;
 }
 
-/** An event made `apply` throw: names the projection and the event. */
+/**
+ * An event could not be applied: its payload failed the catalogue (`kind` 'decode') or the
+ * projection's `apply` threw (`kind` 'apply'). Names the projection and the event; the message
+ * carries the cause's full message (SQL errors included) for operators.
+ */
 export class ProjectionApplyError extends Error {
   readonly position: number;
   readonly eventId: string;
@@ -45,66 +53,16 @@ export class ProjectionApplyError extends Error {
     readonly projection: string,
     event: StoredEvent,
     override readonly cause: unknown,
+    readonly kind: 'decode' | 'apply' = 'apply',
   ) {
     const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(`projection ${projection} failed on event at position ${event.position} (${event.type} ${event.eventId}): ${reason}`);
+    const what = kind === 'decode' ? 'cannot decode' : 'failed on';
+    super(`projection ${projection} ${what} event at position ${event.position} (${event.type} ${event.eventId}): ${reason}`);
     this.name = 'ProjectionApplyError';
     this.position = event.position;
     this.eventId = event.eventId;
     this.eventType = event.type;
   }
-}
-
-export class ProjectionVersionError extends Error {
-  constructor(projection: string, stored: number, running: number) {
-    super(`projection ${projection} is at version ${stored} in the database, newer than this code's version ${running}`);
-    this.name = 'ProjectionVersionError';
-  }
-}
-
-const SETUP_LOCK = 'chirp:projectors:setup';
-
-/**
- * Creates the checkpoint table and the projection's tables, and its checkpoint row. When the
- * stored version is older than the code's, the owned tables are dropped and rebuilt from 0.
- * Serialised across processes by a transaction-scoped advisory lock. Returns the start position.
- */
-export async function prepareProjection(executor: SqlExecutor, projection: Projection): Promise<number> {
-  return executor.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
-    await ensureCheckpointTable(tx);
-    const row = await readCheckpoint(tx, projection.name, true);
-    if (row && row.version > projection.version) {
-      throw new ProjectionVersionError(projection.name, row.version, projection.version);
-    }
-    const rebuild = row !== null && row.version < projection.version;
-    if (rebuild) {
-      for (const table of projection.readsTables ?? []) await tx.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
-    }
-    await projection.setup(tx);
-    if (!row) {
-      await tx.query(
-        `INSERT INTO projection_checkpoints (name, version, position, state) VALUES ($1, $2, 0, 'catching_up')
-         ON CONFLICT (name) DO NOTHING`,
-        [projection.name, projection.version],
-      );
-      return 0;
-    }
-    if (rebuild) {
-      await tx.query(
-        `UPDATE projection_checkpoints
-            SET version = $2, position = 0, applied_total = 0, state = 'catching_up', events_per_second = 0,
-                last_error = NULL, error_position = NULL, error_at = NULL, updated_at = now()
-          WHERE name = $1`,
-        [projection.name, projection.version],
-      );
-      return 0;
-    }
-    await tx.query(`UPDATE projection_checkpoints SET state = 'catching_up', updated_at = now() WHERE name = $1`, [
-      projection.name,
-    ]);
-    return row.position;
-  });
 }
 
 export type RunnerStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -214,6 +172,7 @@ export class ProjectionRunner {
       let subscription: Subscription | null = null;
       try {
         subscription = this.store.subscribe(this.current, { batchSize: this.batchSize });
+        await this.recordIfCaughtUp();
         const iterator = subscription[Symbol.asyncIterator]();
         while (this.status === 'running') {
           const pending = iterator.next();
@@ -228,10 +187,13 @@ export class ProjectionRunner {
         if (error instanceof CheckpointConflictError) {
           this.fatalError = error;
           this.status = 'failed';
-          this.onError(error, this.info(null, true));
+          this.onError(error, this.info(null, true, 'checkpoint'));
+        } else if (error instanceof CorruptEventError) {
+          // The store holds an event it cannot read back: it stalls here like a poison payload.
+          await this.failed(error, error.position, 'decode');
         } else {
           // The subscription itself failed (store unreachable…): resubscribe from the checkpoint.
-          await this.failed(error, null);
+          await this.failed(error, null, 'read');
         }
       } finally {
         if (subscription) await subscription.close().catch(() => {});
@@ -267,10 +229,12 @@ export class ProjectionRunner {
         this.ambiguousTo = err instanceof ProjectionApplyError ? null : chunk[chunk.length - 1]!.position;
         const error = err instanceof Error ? err : new Error(String(err));
         const position = error instanceof ProjectionApplyError ? error.position : oneByOne ? chunk[0]!.position : null;
+        // Not the event's fault: the batch transaction (BEGIN, checkpoint, COMMIT) failed.
+        const kind = error instanceof ProjectionApplyError ? error.kind : 'checkpoint';
         // From now on this batch goes one event at a time, so the failing event is pinned down
         // and the events before it are not held back by it.
         oneByOne = true;
-        await this.failed(error, position);
+        await this.failed(error, position, kind);
       }
     }
   }
@@ -306,10 +270,16 @@ export class ProjectionRunner {
       });
       for (const event of chunk) {
         if (!projectionHandles(projection, event.type)) continue;
+        let decoded: ProjectedEvent;
         try {
-          await projection.apply(tx, decodeEvent(event));
+          decoded = decodeEvent(event);
         } catch (err) {
-          throw new ProjectionApplyError(projection.name, event, err);
+          throw new ProjectionApplyError(projection.name, event, err, 'decode');
+        }
+        try {
+          await projection.apply(tx, decoded);
+        } catch (err) {
+          throw new ProjectionApplyError(projection.name, event, err, 'apply');
         }
       }
     });
@@ -317,15 +287,28 @@ export class ProjectionRunner {
     this.meter.add(chunk.length);
   }
 
+  /**
+   * Run on every (re)subscription. With the checkpoint at the store's head there is nothing to
+   * commit, and only commits write the state: without this a restarted, caught-up projection
+   * would show 'catching_up' (or a recovered 'stalled') until the next event arrives.
+   */
+  private async recordIfCaughtUp(): Promise<void> {
+    const head = await this.store.headPosition();
+    if (head > this.current) return; // the batches to come write the state
+    await recordCaughtUp(this.executor, this.name, this.projection.version, this.current);
+    this.failures = 0;
+  }
+
   /** Counts a failure, records it outside any transaction, waits the backoff (cut short by stop). */
-  private async failed(error: Error, position: number | null): Promise<void> {
+  private async failed(error: Error, position: number | null, kind: ProjectionErrorKind): Promise<void> {
     this.failures += 1;
     const stalled = this.failures >= this.stallAfter;
-    this.onError(error, this.info(position, false));
+    this.onError(error, this.info(position, false, kind));
     await recordFailure(this.executor, this.name, this.projection.version, {
       error: error.message,
       errorPosition: position,
       stalled,
+      kind,
     }).catch(() => {});
     const delay = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** (this.failures - 1));
     let timer: NodeJS.Timeout | undefined;
@@ -333,13 +316,14 @@ export class ProjectionRunner {
     clearTimeout(timer);
   }
 
-  private info(position: number | null, fatal: boolean): FailureInfo {
+  private info(position: number | null, fatal: boolean, kind: ProjectionErrorKind): FailureInfo {
     return {
       projection: this.name,
       position,
       consecutiveFailures: this.failures,
       stalled: this.failures >= this.stallAfter,
       fatal,
+      kind,
     };
   }
 }

@@ -1,4 +1,5 @@
 export * from './checkpoints.ts';
+export * from './prepare-projection.ts';
 export * from './projection-runner.ts';
 export * from './projector-host.ts';
 export { RateMeter } from './rate-meter.ts';

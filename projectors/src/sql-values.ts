@@ -3,13 +3,6 @@ export function isoSql(column: string): string {
   return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
-/** A timestamp from either engine (Date or string) as an ISO-8601 string; null stays null. */
-export function toIso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  return new Date(String(value)).toISOString();
-}
-
 /** int8/numeric values as JS numbers (the executors already do this; this guards the rest). */
 export function toNumber(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections } from '../src/read-models/index.ts';
 import { readHomeTimeline, type HomeTimelineItem } from '../src/read-models/home-timeline/reader.ts';
 import { getProfileByHandle } from '../src/read-models/profiles/reader.ts';
-import { getTweet } from '../src/read-models/tweets/reader.ts';
+import { getTweetsByIds } from '../src/read-models/tweets/reader.ts';
 import { listUserTweets } from '../src/read-models/user-tweets/reader.ts';
 import { startProjectors, type ProjectorHost } from '../src/runtime.ts';
-import { readProjectionStatuses, waitForCheckpoint } from '../src/status/reader.ts';
+import { readProjectionStatuses } from '../src/status/reader.ts';
 import { referenceHome } from './reference.ts';
-import { appendAll, engines, History, openBackend, uuid, type Backend } from './support.ts';
+import { appendAll, engines, History, openBackend, uuid, waitForPosition, type Backend } from './support.ts';
 
 describe.each(engines)('all read models through the real store on %s', (engine) => {
   let backend: Backend;
@@ -44,7 +44,7 @@ describe.each(engines)('all read models through the real store on %s', (engine) 
     h.deleteTweet(cat, t2);
     h.like(t2, cat, ann); // late like of a deleted tweet
     const last = await appendAll(store, h.events);
-    await waitForCheckpoint(executor, names, last, { timeoutMs: 15_000 });
+    await waitForPosition(executor, names, last, { timeoutMs: 15_000 });
 
     const stored = await store.readAll(0, 10_000);
     expect(stored).toHaveLength(h.events.length);
@@ -56,9 +56,10 @@ describe.each(engines)('all read models through the real store on %s', (engine) 
     expect(await getProfileByHandle(executor, 'ANN')).toMatchObject({ followingCount: 2, followersCount: 0, tweetsCount: 1 });
     expect(await getProfileByHandle(executor, 'ben')).toMatchObject({ followingCount: 0, followersCount: 2, tweetsCount: 1 });
     expect(await getProfileByHandle(executor, 'cat')).toMatchObject({ followingCount: 1, followersCount: 1, tweetsCount: 0 });
-    expect(await getTweet(executor, t1)).toMatchObject({ likeCount: 2, retweetCount: 1, hashtags: ['hello'] });
-    expect(await getTweet(executor, t3)).toMatchObject({ likeCount: 0, retweetCount: 0 });
-    expect(await getTweet(executor, t2)).toBeNull();
+    const tweets = await getTweetsByIds(executor, [t1, t2, t3]);
+    expect(tweets.get(t1)).toMatchObject({ likeCount: 2, retweetCount: 1, hashtags: ['hello'] });
+    expect(tweets.get(t3)).toMatchObject({ likeCount: 0, retweetCount: 0 });
+    expect(tweets.has(t2)).toBe(false);
 
     const byType = (type: string, streamId: string) => stored.find((e) => e.type === type && e.streamId === streamId)!;
     expect((await listUserTweets(executor, cat, { limit: 10 })).items).toEqual([

@@ -197,8 +197,57 @@ describe.each(engines)('home timeline on %s', (engine) => {
     await applyEvents(backend.executor, homeTimelineProjection, rest);
     expect((await readHomeTimeline(backend.executor, u, { limit: 10 })).items).toEqual([]);
     expect(referenceHome(h.events, u)).toEqual([]);
-    // z's home holds only z's own tweet: z follows nobody, and own retweets are not in it.
+    // z's home holds only z's own tweet: z follows nobody and retweeted nothing.
     expect((await readHomeTimeline(backend.executor, z, { limit: 10 })).items.map((i) => i.tweetId)).toEqual([zId]);
+  });
+
+  it("includes the user's own retweets, each tweet once by its earliest entry, and drops them on undo", async () => {
+    await resetProjection(backend.executor, homeTimelineProjection);
+    const h = new History();
+    const [u, a, b] = [uuid(), uuid(), uuid()];
+    const [aId, bId, ownId] = [uuid(), uuid(), uuid()];
+    for (const [id, handle] of [[u, 'uuu'], [a, 'aaa'], [b, 'bbb']] as const) h.register(id, handle);
+    h.follow(u, b); // u does not follow a
+    h.post(a, aId);
+    const bTweet = h.post(b, bId);
+    const own = h.post(u, ownId);
+    const uRetweetsA = h.retweet(aId, a, u); // brings a's tweet in, as u's retweet
+    h.retweet(bId, b, u); // b's original is older: shown as b's tweet, once
+    h.retweet(ownId, u, u); // the own original is older: shown as u's tweet, once
+    const bRetweetsA = h.retweet(aId, a, b); // later than u's retweet: hidden behind it
+    const read = async () => (await readHomeTimeline(backend.executor, u, { limit: 10 })).items;
+    await applyEvents(backend.executor, homeTimelineProjection, h.events);
+    const expected: HomeTimelineItem[] = [
+      { tweetId: aId, authorId: a, retweetedBy: u, sortPosition: uRetweetsA.position },
+      { tweetId: ownId, authorId: u, sortPosition: own.position },
+      { tweetId: bId, authorId: b, sortPosition: bTweet.position },
+    ];
+    expect(await read()).toEqual(expected);
+    expect(referenceHome(h.events, u)).toEqual(expected);
+    // a's own home: a's tweet only (a follows nobody; others' retweets of it are not a's entries).
+    expect((await readHomeTimeline(backend.executor, a, { limit: 10 })).items).toEqual([
+      { tweetId: aId, authorId: a, sortPosition: h.events.find((e) => e.streamId === `tweet-${aId}`)!.position },
+    ]);
+
+    // u undoes the retweet: b's (followed) retweet now brings a's tweet in, at its own position.
+    await applyEvents(backend.executor, homeTimelineProjection, [h.undoRetweet(aId, a, u)]);
+    const afterUndo: HomeTimelineItem[] = [
+      { tweetId: aId, authorId: a, retweetedBy: b, sortPosition: bRetweetsA.position },
+      { tweetId: ownId, authorId: u, sortPosition: own.position },
+      { tweetId: bId, authorId: b, sortPosition: bTweet.position },
+    ];
+    expect(await read()).toEqual(afterUndo);
+    expect(referenceHome(h.events, u)).toEqual(afterUndo);
+
+    // Unfollowing b leaves u's own entries: the own tweet, and b's tweet through u's retweet.
+    const uRetweetsB = h.events.find((e) => e.type === 'Retweeted' && e.streamId === `engagement-${bId}-${u}`)!;
+    await applyEvents(backend.executor, homeTimelineProjection, [h.unfollow(u, b)]);
+    const afterUnfollow: HomeTimelineItem[] = [
+      { tweetId: bId, authorId: b, retweetedBy: u, sortPosition: uRetweetsB.position },
+      { tweetId: ownId, authorId: u, sortPosition: own.position },
+    ];
+    expect(await read()).toEqual(afterUnfollow);
+    expect(referenceHome(h.events, u)).toEqual(afterUnfollow);
   });
 
   it('rejects invalid cursors with InvalidCursorError', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profilesProjection } from '../src/read-models/profiles/projection.ts';
-import { getFollowedIds, getProfileByHandle, getProfilesByIds } from '../src/read-models/profiles/reader.ts';
+import { getProfileByHandle, getProfilesByIds } from '../src/read-models/profiles/reader.ts';
 import { applyEvents, engines, History, interleaveByStream, openBackend, resetProjection, uuid, type Backend } from './support.ts';
 
 describe.each(engines)('profiles read model on %s', (engine) => {
@@ -57,7 +57,6 @@ describe.each(engines)('profiles read model on %s', (engine) => {
     expect([...byId.keys()].sort()).toEqual([bob, carol].sort());
     expect(byId.get(bob)).toMatchObject({ handle: 'bob', followersCount: 1, followingCount: 0, tweetsCount: 1, bio: '' });
     expect(byId.get(carol)).toMatchObject({ displayName: 'Carol', followersCount: 0, followingCount: 1, tweetsCount: 0 });
-    expect(await getFollowedIds(backend.executor, carol, [alice, bob])).toEqual(new Set([alice]));
   }
 
   it('folds a scripted history into profiles with counts and case-insensitive handles', async () => {

@@ -34,7 +34,8 @@ export function referenceHome(events: readonly StoredEvent[], userId: string): H
         break;
     }
   }
-  const followsUser = (other: string) => follows.has(`${userId}|${other}`);
+  // u sees what u and the accounts u follows posted and retweeted.
+  const seen = (actor: string) => actor === userId || follows.has(`${userId}|${actor}`);
   const best = new Map<string, HomeTimelineItem>();
   const offer = (item: HomeTimelineItem) => {
     const current = best.get(item.tweetId);
@@ -42,11 +43,11 @@ export function referenceHome(events: readonly StoredEvent[], userId: string): H
   };
   for (const [tweetId, t] of tweets) {
     if (t.deleted) continue;
-    if (t.author === userId || followsUser(t.author)) offer({ tweetId, authorId: t.author, sortPosition: t.position });
+    if (seen(t.author)) offer({ tweetId, authorId: t.author, sortPosition: t.position });
   }
   for (const r of retweets.values()) {
     const t = tweets.get(r.tweetId);
-    if (!t || t.deleted || !followsUser(r.by)) continue;
+    if (!t || t.deleted || !seen(r.by)) continue;
     offer({ tweetId: r.tweetId, authorId: r.author, retweetedBy: r.by, sortPosition: r.position });
   }
   return [...best.values()].sort((x, y) => y.sortPosition - x.sortPosition);

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '@chirp/domain/envelope';
 import type { EventStore, SqlExecutor, SqlQueryable } from '@chirp/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheckpoint } from '../src/checkpoints.ts';
+import { CorruptCheckpointError, readCheckpoint } from '../src/checkpoints.ts';
 import type { Projection } from '../src/projection.ts';
 import {
   CheckpointConflictError,
@@ -12,8 +12,8 @@ import {
   type RunnerOptions,
 } from '../src/runtime.ts';
 import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
-import { minCheckpoint, readProjectionStatuses, waitForCheckpoint } from '../src/status/reader.ts';
-import { engines, eventually, newEvent, openBackend, uuid, type Backend } from './support.ts';
+import { minCheckpoint, readProjectionStatuses } from '../src/status/reader.ts';
+import { engines, eventually, newEvent, openBackend, uuid, waitForPosition, type Backend } from './support.ts';
 
 /** A projection that records every application (no unique key: a double application would show). */
 function probe(
@@ -85,9 +85,9 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     await runner.start();
     try {
       const head = await store.headPosition();
-      await waitForCheckpoint(executor, [p.name], head, { timeoutMs: 10_000 });
+      await waitForPosition(executor, [p.name], head, { timeoutMs: 10_000 });
       const more = await appendUsers(store, 4); // live delivery after catch-up
-      await waitForCheckpoint(executor, [p.name], more.at(-1)!.position, { timeoutMs: 10_000 });
+      await waitForPosition(executor, [p.name], more.at(-1)!.position, { timeoutMs: 10_000 });
       const result = await applied(executor, p.table);
       expect(result.positions).toEqual([...events, ...more].map((e) => e.position));
       const row = await readCheckpoint(executor, p.name);
@@ -108,7 +108,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     const first = await appendUsers(store, 6);
     const r1 = new ProjectionRunner(store, executor, p, quiet);
     await r1.start();
-    await waitForCheckpoint(executor, [p.name], first.at(-1)!.position);
+    await waitForPosition(executor, [p.name], first.at(-1)!.position);
     await r1.stop();
     const second = await appendUsers(store, 6);
     const seen: number[] = [];
@@ -116,7 +116,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     const r2 = new ProjectionRunner(store, executor, p2, quiet);
     await r2.start();
     expect(r2.position).toBe(first.at(-1)!.position);
-    await waitForCheckpoint(executor, [p.name], second.at(-1)!.position);
+    await waitForPosition(executor, [p.name], second.at(-1)!.position);
     await r2.stop();
     expect(seen).toEqual(second.map((e) => e.position));
     const result = await applied(executor, p.table);
@@ -153,7 +153,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     try {
       await eventually(async () => expect(failures.length).toBeGreaterThan(0));
       expect(await firstFailure).toEqual({ rows: 0, position: 0 });
-      expect(failures[0]).toMatchObject({ position: poison.position, consecutiveFailures: 1, stalled: false });
+      expect(failures[0]).toMatchObject({ position: poison.position, consecutiveFailures: 1, stalled: false, kind: 'apply' });
 
       const stalled = await eventually(async () => {
         const [s] = await readProjectionStatuses(executor, store, [p.name]);
@@ -161,6 +161,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
         return s!;
       });
       expect(stalled.errorPosition).toBe(poison.position);
+      expect(stalled.errorKind).toBe('apply');
       expect(stalled.lastError).toContain('read model cannot take this event');
       expect(stalled.lastError).toContain(poison.eventId);
       expect(stalled.errorAt).not.toBeNull();
@@ -178,7 +179,13 @@ describe.each(engines)('projection runtime on %s', (engine) => {
         expect(s).toMatchObject({ state: 'running', lagEvents: 0 });
         return s!;
       });
-      expect(healed).toMatchObject({ lastError: null, errorPosition: null, lagEvents: 0, position: events.at(-1)!.position });
+      expect(healed).toMatchObject({
+        lastError: null,
+        errorKind: null,
+        errorPosition: null,
+        lagEvents: 0,
+        position: events.at(-1)!.position,
+      });
       const after = await applied(executor, p.table);
       expect(after.total).toBe(after.distinct);
       expect(after.positions.slice(-10)).toEqual(events.map((e) => e.position));
@@ -205,6 +212,8 @@ describe.each(engines)('projection runtime on %s', (engine) => {
         return status!;
       });
       expect(s.errorPosition).toBe(bad.position);
+      expect(s.errorKind).toBe('decode');
+      expect(s.lastError).toMatch(/cannot decode event/);
       expect(s.lastError).toMatch(/ZodError|Invalid/);
       expect(s.position).toBeLessThan(bad.position);
       expect(s.lagEvents).toBeGreaterThanOrEqual(2);
@@ -236,7 +245,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
       expect(loser.error!.message).toMatch(/another runner of the same projection/);
       expect(errors).toHaveLength(1);
       expect(winner.error).toBeNull();
-      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position);
+      await waitForPosition(executor, [p.name], events.at(-1)!.position);
       const result = await applied(executor, p.table);
       expect(result.total).toBe(result.distinct);
       expect(result.positions.filter((pos) => pos >= events[0]!.position)).toEqual(events.map((e) => e.position));
@@ -269,10 +278,11 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     try {
       armed = true;
       const events = await appendUsers(store, 5);
-      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position);
+      await waitForPosition(executor, [p.name], events.at(-1)!.position);
       const more = await appendUsers(store, 2);
-      await waitForCheckpoint(executor, [p.name], more.at(-1)!.position);
+      await waitForPosition(executor, [p.name], more.at(-1)!.position);
       expect(failures).toHaveLength(1);
+      expect(failures[0]!.kind).toBe('checkpoint');
       expect(runner.error).toBeNull();
       const result = await applied(executor, p.table);
       expect(result.total).toBe(result.distinct);
@@ -282,16 +292,139 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     }
   });
 
+  it('a restarted runner whose checkpoint is at the head shows running without any new event', async () => {
+    const p = probe('idle-restart');
+    const events = await appendUsers(store, 3);
+    const first = new ProjectionRunner(store, executor, p, quiet);
+    await first.start();
+    await waitForPosition(executor, [p.name], events.at(-1)!.position);
+    await first.stop();
+    expect((await readCheckpoint(executor, p.name))?.state).toBe('stopped');
+    const head = await store.headPosition();
+    expect((await readCheckpoint(executor, p.name))?.position).toBe(head);
+
+    const second = new ProjectionRunner(store, executor, p, quiet);
+    await second.start();
+    try {
+      const status = await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s?.state).toBe('running');
+        return s!;
+      });
+      expect(status).toMatchObject({ position: head, lagEvents: 0, lastError: null, errorKind: null });
+      expect(await store.headPosition()).toBe(head); // no event was needed to get there
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a caught-up runner that lost the store stalls with errorKind read, and shows running again once it reads', async () => {
+    const p = probe('store-outage');
+    const events = await appendUsers(store, 2);
+    const warm = new ProjectionRunner(store, executor, p, quiet);
+    await warm.start();
+    await waitForPosition(executor, [p.name], events.at(-1)!.position);
+    await warm.stop();
+
+    let reachable = false;
+    const flaky: EventStore = {
+      append: (...args) => store.append(...args),
+      readStream: (...args) => store.readStream(...args),
+      readAll: (...args) => store.readAll(...args),
+      headPosition: () => store.headPosition(),
+      countAfter: (...args) => store.countAfter(...args),
+      close: async () => {},
+      subscribe(from, options) {
+        if (!reachable) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        return store.subscribe(from, options);
+      },
+    };
+    const runner = new ProjectionRunner(flaky, executor, p, quiet);
+    await runner.start();
+    try {
+      const stalled = await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s?.state).toBe('stalled');
+        return s!;
+      });
+      expect(stalled).toMatchObject({ errorKind: 'read', errorPosition: null });
+      expect(stalled.lastError).toContain('ECONNREFUSED');
+      reachable = true; // nothing is left to apply: no commit will come to clear the state
+      await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s).toMatchObject({ state: 'running', lastError: null, errorKind: null, lagEvents: 0 });
+      });
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('an event row that is not a valid envelope stalls the runner at its position with errorKind decode', async () => {
+    const p = probe('corrupt-row');
+    const before = await appendUsers(store, 1);
+    const userId = uuid();
+    const bad = newEvent('UserRegistered', { userId, handle: `user_${userId.slice(0, 8)}`, displayName: 'U', passwordHash: 'x' });
+    const { position } = await store.append(`user-${userId}`, [bad], 'no_stream');
+    const after = await appendUsers(store, 1);
+    const original = await executor.query<{ metadata: unknown }>(`SELECT metadata FROM chirp_events WHERE event_id = $1`, [bad.eventId]);
+    await executor.query(`UPDATE chirp_events SET metadata = '{}' WHERE event_id = $1`, [bad.eventId]);
+    const runner = new ProjectionRunner(store, executor, p, quiet);
+    try {
+      await runner.start();
+      const stalled = await eventually(async () => {
+        const [s] = await readProjectionStatuses(executor, store, [p.name]);
+        expect(s?.state).toBe('stalled');
+        return s!;
+      });
+      expect(stalled).toMatchObject({ errorKind: 'decode', errorPosition: position });
+      // The read that meets the row fails as a whole: the checkpoint stays before that page.
+      expect(stalled.position).toBeLessThan(position);
+      expect(stalled.lastError).toContain(`position ${position}`);
+      expect(stalled.lastError).toMatch(/corrupt.*correlationId/);
+      // Repaired by hand: the runner carries on from where it stood, nothing skipped.
+      await executor.query(`UPDATE chirp_events SET metadata = $2::jsonb WHERE event_id = $1`, [
+        bad.eventId,
+        JSON.stringify(original.rows[0]!.metadata),
+      ]);
+      await waitForPosition(executor, [p.name], after.at(-1)!.position);
+      const result = await applied(executor, p.table);
+      expect(result.positions.filter((pos) => pos >= before[0]!.position)).toEqual([before[0]!.position, position, after[0]!.position]);
+    } finally {
+      await executor.query(`UPDATE chirp_events SET metadata = $2::jsonb WHERE event_id = $1`, [
+        bad.eventId,
+        JSON.stringify(original.rows[0]!.metadata),
+      ]);
+      await runner.stop();
+    }
+  });
+
+  it('a checkpoint row that does not have the runtime\'s shape is a clear error naming the projection', async () => {
+    const p = probe('corrupt-checkpoint');
+    const runner = new ProjectionRunner(store, executor, p, quiet);
+    await runner.start();
+    await runner.stop();
+    await executor.query(`UPDATE projection_checkpoints SET position = -5 WHERE name = $1`, [p.name]);
+    try {
+      await expect(readCheckpoint(executor, p.name)).rejects.toBeInstanceOf(CorruptCheckpointError);
+      await expect(readProjectionStatuses(executor, store, [p.name])).rejects.toThrow(
+        /checkpoint row of projection corrupt-checkpoint .* is corrupt: position/,
+      );
+      await expect(new ProjectionRunner(store, executor, p, quiet).start()).rejects.toBeInstanceOf(CorruptCheckpointError);
+    } finally {
+      await executor.query(`DELETE FROM projection_checkpoints WHERE name = $1`, [p.name]);
+    }
+  });
+
   it('rebuilds from position 0 when the projection version is raised, and refuses an older version', async () => {
     const events = await appendUsers(store, 3);
     const v1 = new ProjectionRunner(store, executor, probe('versioned'), quiet);
     await v1.start();
-    await waitForCheckpoint(executor, ['versioned'], events.at(-1)!.position);
+    await waitForPosition(executor, ['versioned'], events.at(-1)!.position);
     await v1.stop();
     const v2p = probe('versioned', { version: 2 });
     const v2 = new ProjectionRunner(store, executor, v2p, quiet);
     await v2.start();
-    await waitForCheckpoint(executor, ['versioned'], events.at(-1)!.position);
+    await waitForPosition(executor, ['versioned'], events.at(-1)!.position);
     await v2.stop();
     const result = await applied(executor, v2p.table);
     expect(result.total).toBe(result.distinct);
@@ -308,7 +441,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     await expect(startProjectors(store, executor, [x, y], { ...quiet, only: ['nope'] })).rejects.toThrow(/unknown projection/);
     const host = await startProjectors(store, executor, [x, y], { ...quiet, only: ['host-y'] });
     expect(host.runners.map((r) => r.name)).toEqual(['host-y']);
-    await waitForCheckpoint(executor, ['host-y'], events.at(-1)!.position);
+    await waitForPosition(executor, ['host-y'], events.at(-1)!.position);
     expect(host.runner('host-y')?.position).toBe(events.at(-1)!.position);
     await host.stop();
     expect(await readProjectionStatuses(executor, store, ['host-x', 'host-y'])).toEqual([
@@ -341,7 +474,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
       expect((await readCheckpoint(executor, p.name))?.position).toBe(0);
       await executor.query('SELECT pg_terminate_backend($1)', [pid]);
       release();
-      await waitForCheckpoint(executor, [p.name], events.at(-1)!.position, { timeoutMs: 10_000 });
+      await waitForPosition(executor, [p.name], events.at(-1)!.position, { timeoutMs: 10_000 });
       const result = await applied(executor, p.table);
       expect(result.total).toBe(result.distinct);
       expect(result.positions.filter((pos) => pos >= events[0]!.position)).toEqual(events.map((e) => e.position));

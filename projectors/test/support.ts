@@ -7,9 +7,11 @@ import {
   openPgliteExecutor,
   type EventStore,
   type SqlExecutor,
+  type SqlQueryable,
 } from '@chirp/event-store';
 import { createTestDatabase } from '../../test-support/database.ts';
 import { decodeEvent, projectionHandles, type Projection } from '../src/projection.ts';
+import { minCheckpoint } from '../src/status/reader.ts';
 
 export type Engine = 'pglite' | 'postgres';
 export const engines: Engine[] = ['pglite', 'postgres'];
@@ -187,4 +189,24 @@ export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 10_00
     if (Date.now() > deadline) throw lastError;
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Waits until every named projection has applied `position`, polling `minCheckpoint` as the query
+ * API's read-your-writes wait does; returns the position reached.
+ */
+export async function waitForPosition(
+  db: SqlQueryable,
+  names: readonly string[],
+  position: number,
+  { timeoutMs = 5_000 }: { timeoutMs?: number } = {},
+): Promise<number> {
+  return eventually(
+    async () => {
+      const reached = await minCheckpoint(db, names);
+      if (reached < position) throw new Error(`projections ${names.join(', ')} at ${reached}, not yet at ${position}`);
+      return reached;
+    },
+    { timeoutMs },
+  );
 }

@@ -38,8 +38,3 @@ export async function setMembership(
   if (was === active) return 'unchanged';
   return active ? 'activated' : 'deactivated';
 }
-
-/** Runs DDL statements one by one (PGlite's extended protocol takes one statement per query). */
-export async function runDdl(db: SqlQueryable, statements: readonly string[]): Promise<void> {
-  for (const statement of statements) await db.query(statement);
-}

@@ -1,7 +1,6 @@
 import type { EventStore } from '@chirp/event-store/port';
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { readCheckpoints, type ProjectionState } from '../checkpoints.ts';
-import { toNumber } from '../sql-values.ts';
+import { readCheckpoints, type ProjectionErrorKind, type ProjectionState } from '../checkpoints.ts';
 
 export interface ProjectionStatus {
   name: string;
@@ -15,7 +14,10 @@ export interface ProjectionStatus {
   eventsPerSecond: number;
   appliedTotal: number;
   state: ProjectionState;
+  /** The last failure's full message (SQL text included): for operators. */
   lastError: string | null;
+  /** What the last failure was, machine-readable; null when there is none. */
+  errorKind: ProjectionErrorKind | null;
   errorPosition: number | null;
   errorAt: string | null;
   updatedAt: string;
@@ -56,6 +58,7 @@ export async function readProjectionStatuses(
         appliedTotal: row.appliedTotal,
         state: row.state,
         lastError: row.lastError,
+        errorKind: row.errorKind,
         errorPosition: row.errorPosition,
         errorAt: row.errorAt,
         updatedAt: row.updatedAt,
@@ -72,33 +75,5 @@ export async function minCheckpoint(db: SqlQueryable, names: readonly string[]):
   if (names.length === 0) throw new RangeError('minCheckpoint needs at least one projection name');
   const rows = await readCheckpoints(db, names);
   if (rows.length < new Set(names).size) return 0;
-  return Math.min(...rows.map((r) => toNumber(r.position)));
-}
-
-export class CheckpointTimeoutError extends Error {
-  constructor(
-    readonly position: number,
-    readonly reached: number,
-    readonly names: readonly string[],
-  ) {
-    super(`projections ${names.join(', ')} did not reach position ${position} in time (at ${reached})`);
-    this.name = 'CheckpointTimeoutError';
-  }
-}
-
-/** Polls until every named projection's checkpoint is at or past `position`; returns the minimum reached. */
-export async function waitForCheckpoint(
-  db: SqlQueryable,
-  names: readonly string[],
-  position: number,
-  options: { timeoutMs?: number; pollMs?: number } = {},
-): Promise<number> {
-  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
-  const pollMs = options.pollMs ?? 20;
-  for (;;) {
-    const reached = await minCheckpoint(db, names);
-    if (reached >= position) return reached;
-    if (Date.now() >= deadline) throw new CheckpointTimeoutError(position, reached, names);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  return Math.min(...rows.map((r) => r.position));
 }

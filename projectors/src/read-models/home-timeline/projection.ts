@@ -1,6 +1,7 @@
 import { defineProjection } from '../../projection.ts';
 import { activityLedgerHandlers } from '../activity-ledger.ts';
-import { runDdl, setMembership } from '../membership.ts';
+import { runDdl } from '../ddl.ts';
+import { setMembership } from '../membership.ts';
 import { HOME_PREFIX, HOME_TIMELINE_TABLES, homeTables, homeTimelineDdl } from './schema.ts';
 
 export const homeTimelineProjection = defineProjection({

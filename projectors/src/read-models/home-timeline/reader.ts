@@ -6,7 +6,7 @@ import { toNumber } from '../../sql-values.ts';
 export interface HomeTimelineItem {
   tweetId: string;
   authorId: string;
-  /** Set when the entry that brought the tweet into the timeline is a followee's retweet. */
+  /** Set when the entry that brought the tweet into the timeline is a retweet (by a followee or the user). */
   retweetedBy?: string;
   /** Position of that entry's event; the timeline is ordered by it, newest first. */
   sortPosition: number;
@@ -25,9 +25,10 @@ export interface HomeTimelineOptions {
 }
 
 /**
- * home(u) = u's own tweets + tweets and retweets by the accounts u follows, minus deleted tweets
- * and undone retweets, each tweet once: the earliest visible entry for a tweet wins (an original
- * by a followee, or the first followee retweet), ordered by that entry's position, newest first.
+ * home(u) = u's own tweets and retweets + tweets and retweets by the accounts u follows, minus
+ * deleted tweets and undone retweets, each tweet once: the earliest visible entry for a tweet wins
+ * (an original by u or a followee, or the first retweet by u or a followee), ordered by that
+ * entry's position, newest first.
  *
  * Fan-out on read: the de-duplication (DISTINCT ON) runs over every visible entry before the
  * cursor and LIMIT, so a page is full whenever older entries exist. The earliest entry of a tweet
@@ -44,7 +45,7 @@ export async function readHomeTimeline(
     `SELECT tweet_id, author_id, actor_id, kind, position FROM (
        SELECT DISTINCT ON (a.tweet_id) a.tweet_id, a.author_id, a.actor_id, a.kind, a.position
          FROM ${homeTables.activity} a
-        WHERE ((a.actor_id = $1 AND a.kind = 'tweet')
+        WHERE (a.actor_id = $1
                OR a.actor_id IN (SELECT f.followee_id FROM ${homeTables.follows} f WHERE f.follower_id = $1 AND f.active))
           AND ($2::bigint IS NULL OR a.position < $2::bigint)
         ORDER BY a.tweet_id, a.position ASC

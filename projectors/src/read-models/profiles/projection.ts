@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { defineProjection } from '../../projection.ts';
-import { runDdl, setMembership } from '../membership.ts';
+import { runDdl } from '../ddl.ts';
+import { setMembership } from '../membership.ts';
 import { PROFILES_TABLES, profilesDdl } from './schema.ts';
 
 async function bump(tx: SqlQueryable, userId: string, column: string, delta: 1 | -1): Promise<void> {

@@ -53,17 +53,3 @@ export async function getProfilesByIds(db: SqlQueryable, ids: readonly string[])
   const { rows } = await db.query<Row>(`${select} WHERE user_id = ANY($1::text[])`, [[...new Set(ids)]]);
   return new Map(rows.map((r) => [r.user_id, toProfile(r)]));
 }
-
-/** Which of `candidateIds` the user currently follows (for "following" badges). */
-export async function getFollowedIds(
-  db: SqlQueryable,
-  followerId: string,
-  candidateIds: readonly string[],
-): Promise<Set<string>> {
-  if (candidateIds.length === 0) return new Set();
-  const { rows } = await db.query<{ followee_id: string }>(
-    `SELECT followee_id FROM rm_profiles_follows WHERE follower_id = $1 AND followee_id = ANY($2::text[]) AND active`,
-    [followerId, [...new Set(candidateIds)]],
-  );
-  return new Set(rows.map((r) => r.followee_id));
-}

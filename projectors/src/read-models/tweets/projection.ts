@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { defineProjection, type ProjectedEventOf } from '../../projection.ts';
-import { runDdl, setMembership } from '../membership.ts';
+import { runDdl } from '../ddl.ts';
+import { setMembership } from '../membership.ts';
 import { TWEETS_TABLES, tweetsDdl } from './schema.ts';
 
 async function isTombstoned(tx: SqlQueryable, tweetId: string): Promise<boolean> {

@@ -49,37 +49,3 @@ export async function getTweetsByIds(db: SqlQueryable, ids: readonly string[]): 
   const { rows } = await db.query<Row>(`${select} WHERE tweet_id = ANY($1::text[])`, [[...new Set(ids)]]);
   return new Map(rows.map((r) => [r.tweet_id, toTweet(r)]));
 }
-
-/** One live tweet, or null when it does not exist or was deleted. */
-export async function getTweet(db: SqlQueryable, id: string): Promise<Tweet | null> {
-  const { rows } = await db.query<Row>(`${select} WHERE tweet_id = $1`, [id]);
-  return rows[0] ? toTweet(rows[0]) : null;
-}
-
-export interface ViewerEngagement {
-  liked: boolean;
-  retweeted: boolean;
-}
-
-/** Whether the viewer currently likes / has retweeted each of the tweets (absent = neither). */
-export async function getViewerEngagement(
-  db: SqlQueryable,
-  userId: string,
-  tweetIds: readonly string[],
-): Promise<Map<string, ViewerEngagement>> {
-  const result = new Map<string, ViewerEngagement>();
-  if (tweetIds.length === 0) return result;
-  const { rows } = await db.query<{ tweet_id: string; kind: 'like' | 'retweet' }>(
-    `SELECT tweet_id, 'like' AS kind FROM rm_tweets_likes WHERE user_id = $1 AND tweet_id = ANY($2::text[]) AND active
-     UNION ALL
-     SELECT tweet_id, 'retweet' AS kind FROM rm_tweets_retweets WHERE user_id = $1 AND tweet_id = ANY($2::text[]) AND active`,
-    [userId, [...new Set(tweetIds)]],
-  );
-  for (const r of rows) {
-    const entry = result.get(r.tweet_id) ?? { liked: false, retweeted: false };
-    if (r.kind === 'like') entry.liked = true;
-    else entry.retweeted = true;
-    result.set(r.tweet_id, entry);
-  }
-  return result;
-}

@@ -29,8 +29,6 @@ export const tweetsDdl = [
      revision integer NOT NULL,
      PRIMARY KEY (tweet_id, user_id)
    )`,
-  `CREATE INDEX IF NOT EXISTS rm_tweets_likes_user ON rm_tweets_likes (user_id) WHERE active`,
-  `CREATE INDEX IF NOT EXISTS rm_tweets_retweets_user ON rm_tweets_retweets (user_id) WHERE active`,
   // Deleted tweets: a later TweetPosted redelivery or a late like/retweet cannot resurrect them.
   `CREATE TABLE IF NOT EXISTS rm_tweets_tombstones (
      tweet_id   text PRIMARY KEY,

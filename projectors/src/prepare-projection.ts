@@ -1,0 +1,56 @@
+import type { SqlExecutor } from '@chirp/event-store/sql/executor';
+import { ensureCheckpointTable, readCheckpoint } from './checkpoints.ts';
+import type { Projection } from './projection.ts';
+
+export class ProjectionVersionError extends Error {
+  constructor(projection: string, stored: number, running: number) {
+    super(`projection ${projection} is at version ${stored} in the database, newer than this code's version ${running}`);
+    this.name = 'ProjectionVersionError';
+  }
+}
+
+const SETUP_LOCK = 'chirp:projectors:setup';
+
+/**
+ * Creates the checkpoint table and the projection's tables, and its checkpoint row. When the
+ * stored version is older than the code's, the owned tables are dropped and rebuilt from 0.
+ * Serialised across processes by a transaction-scoped advisory lock. Returns the start position.
+ * The row's state becomes 'catching_up'; the runner moves it on once it has read the store.
+ */
+export async function prepareProjection(executor: SqlExecutor, projection: Projection): Promise<number> {
+  return executor.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+    await ensureCheckpointTable(tx);
+    const row = await readCheckpoint(tx, projection.name, true);
+    if (row && row.version > projection.version) {
+      throw new ProjectionVersionError(projection.name, row.version, projection.version);
+    }
+    const rebuild = row !== null && row.version < projection.version;
+    if (rebuild) {
+      for (const table of projection.readsTables ?? []) await tx.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
+    }
+    await projection.setup(tx);
+    if (!row) {
+      await tx.query(
+        `INSERT INTO projection_checkpoints (name, version, position, state) VALUES ($1, $2, 0, 'catching_up')
+         ON CONFLICT (name) DO NOTHING`,
+        [projection.name, projection.version],
+      );
+      return 0;
+    }
+    if (rebuild) {
+      await tx.query(
+        `UPDATE projection_checkpoints
+            SET version = $2, position = 0, applied_total = 0, state = 'catching_up', events_per_second = 0,
+                last_error = NULL, error_kind = NULL, error_position = NULL, error_at = NULL, updated_at = now()
+          WHERE name = $1`,
+        [projection.name, projection.version],
+      );
+      return 0;
+    }
+    await tx.query(`UPDATE projection_checkpoints SET state = 'catching_up', updated_at = now() WHERE name = $1`, [
+      projection.name,
+    ]);
+    return row.position;
+  });
+}
