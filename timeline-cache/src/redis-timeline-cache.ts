@@ -40,7 +40,7 @@ const readScript = new LuaScript(READ);
 /**
  * The timeline cache on Redis (≥ 6.2, for ZMSCORE). The caller owns the connection. Key layout
  * and the sentinel trick are described in redis-scripts.ts. offer/withdraw send ONE EVALSHA per
- * chunk of lists (measured faster than a pipeline of one EVALSHA per list, see docs/timelines.md);
+ * chunk of lists (measured ~2x faster than a pipeline of one EVALSHA per list: timeline-cache/README.md);
  * store is one MULTI; read/readMany one EVALSHA.
  */
 export async function createRedisTimelineCache(

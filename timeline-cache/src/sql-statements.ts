@@ -63,9 +63,10 @@ export function sqlStatements({ lists, entries }: CacheTables) {
       FROM d
       WHERE d.action = 'move' AND e.list_kind = d.list_kind AND e.list_id = d.list_id AND e.tweet_id = $3::uuid
     ), del AS (
+      -- One primary-key probe per list (an OR of two tweet conditions would scan the list).
       DELETE FROM ${entries} e USING d
-      WHERE e.list_kind = d.list_kind AND e.list_id = d.list_id
-        AND ((d.action = 'evict' AND e.tweet_id = $3::uuid) OR (d.action = 'add_trim' AND e.tweet_id = d.low_tweet))
+      WHERE d.action IN ('evict', 'add_trim') AND e.list_kind = d.list_kind AND e.list_id = d.list_id
+        AND e.tweet_id = CASE d.action WHEN 'evict' THEN $3::uuid ELSE d.low_tweet END
     ), meta AS (
       UPDATE ${lists} l SET
         entry_count = l.entry_count + CASE d.action WHEN 'add' THEN 1 WHEN 'evict' THEN -1 ELSE 0 END,
@@ -120,30 +121,32 @@ export function sqlStatements({ lists, entries }: CacheTables) {
       DELETE FROM ${lists} l USING k WHERE l.list_kind = k.list_kind AND l.list_id = k.list_id`,
 
     /**
-     * $1 kinds, $2 ids, $3 now, $4 new expires_at, $5 before (null: none), $6 fetch count.
-     * The rows come from the statement's snapshot (consistent across list and entries); the TTL
-     * refresh locks the lists in key order like every writer, so it cannot deadlock with them.
+     * $1 kinds, $2 ids, $3 now, $4 before (null: none), $5 fetch count. Reads only: lists and
+     * entries come from one snapshot; the TTL refresh is a separate statement (touch).
      */
-    read: `WITH k AS (
-      SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(list_kind, list_id, ord)
-    ), locked AS (
-      SELECT l.list_kind, l.list_id FROM k JOIN ${lists} l ON l.list_kind = k.list_kind AND l.list_id = k.list_id
+    read: `SELECT k.ord::int AS ord, l.complete, l.pulls, l.expires_at, e.tweet_id, e.position, e.retweeted_by
+      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(list_kind, list_id, ord)
+      JOIN ${lists} l ON l.list_kind = k.list_kind AND l.list_id = k.list_id
+      LEFT JOIN LATERAL (
+        SELECT tweet_id, position, retweeted_by FROM ${entries} e
+        WHERE e.list_kind = l.list_kind AND e.list_id = l.list_id
+          AND ($4::bigint IS NULL OR e.position < $4::bigint)
+        ORDER BY e.position DESC LIMIT $5::int
+      ) e ON true
       WHERE l.expires_at > $3::bigint
-      ORDER BY l.list_kind, l.list_id FOR UPDATE OF l
-    ), touched AS (
-      UPDATE ${lists} l SET expires_at = $4::bigint
-      FROM locked WHERE l.list_kind = locked.list_kind AND l.list_id = locked.list_id
-    )
-    SELECT k.ord::int AS ord, l.complete, l.pulls, e.tweet_id, e.position, e.retweeted_by
-    FROM k JOIN ${lists} l ON l.list_kind = k.list_kind AND l.list_id = k.list_id
-    LEFT JOIN LATERAL (
-      SELECT tweet_id, position, retweeted_by FROM ${entries} e
-      WHERE e.list_kind = l.list_kind AND e.list_id = l.list_id
-        AND ($5::bigint IS NULL OR e.position < $5::bigint)
-      ORDER BY e.position DESC LIMIT $6::int
-    ) e ON true
-    WHERE l.expires_at > $3::bigint
-    ORDER BY k.ord, e.position DESC`,
+      ORDER BY k.ord, e.position DESC`,
+
+    /**
+     * $1 kinds, $2 ids, $3 now, $4 new expires_at. Locks in key order like every writer, so it
+     * cannot deadlock with them; a list that expired meanwhile stays expired.
+     */
+    touch: `UPDATE ${lists} l SET expires_at = $4::bigint
+      FROM (
+        SELECT l.list_kind, l.list_id FROM ${listsOfChunk}
+        WHERE l.expires_at > $3::bigint
+        ORDER BY l.list_kind, l.list_id FOR UPDATE OF l
+      ) locked
+      WHERE l.list_kind = locked.list_kind AND l.list_id = locked.list_id`,
 
     /** $1 now, $2 batch size → { purged }. Skips lists being written right now. */
     purgeExpired: `WITH victims AS (

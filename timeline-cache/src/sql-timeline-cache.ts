@@ -43,6 +43,7 @@ interface ReadRow {
   ord: number;
   complete: boolean;
   pulls: string[];
+  expires_at: number;
   tweet_id: string | null;
   position: number | null;
   retweeted_by: string | null;
@@ -62,6 +63,10 @@ export async function createSqlTimelineCache(
   await ensureCacheSchema(executor, tables);
   const sql = sqlStatements(tables);
   const ttlMs = ttlSeconds * 1000;
+  // A read refreshes the TTL only when less than 99% of it is left: an active reader's reads
+  // then write nothing (a row update per home-timeline read would be most of the SQL work), and
+  // a list expires at most 1% of the TTL early (about 3 h of 14 days).
+  const refreshSlackMs = Math.floor(ttlMs / 100);
 
   /**
    * Runs a chunk's write statement. On PostgreSQL: in a transaction, after locking the chunk's
@@ -168,21 +173,26 @@ export async function createSqlTimelineCache(
       unique.map((l) => l.kind),
       unique.map((l) => l.id),
       at,
-      at + ttlMs,
       readOptions.before ?? null,
       readOptions.limit + 1,
     ]);
     const pages = new Map<string, { complete: boolean; pulls: string[]; fetched: TimelineEntry[] }>();
+    const stale: ListRef[] = [];
     for (const row of rows) {
-      const key = listKey(unique[row.ord - 1]!);
+      const list = unique[row.ord - 1]!;
+      const key = listKey(list);
       let page = pages.get(key);
       if (!page) {
         page = { complete: row.complete, pulls: row.pulls, fetched: [] };
         pages.set(key, page);
+        if (row.expires_at < at + ttlMs - refreshSlackMs) stale.push(list);
       }
       if (row.tweet_id !== null && row.position !== null) {
         page.fetched.push({ tweetId: row.tweet_id, position: row.position, retweetedBy: row.retweeted_by });
       }
+    }
+    if (stale.length > 0) {
+      await executor.query(sql.touch, [stale.map((l) => l.kind), stale.map((l) => l.id), at, at + ttlMs]);
     }
     return lists.map((list) => {
       const page = pages.get(listKey(list));

@@ -41,6 +41,23 @@ export function describeSqlSpecifics(engine: string, getExecutor: () => SqlExecu
       await cache.clear();
     });
 
+    test('a read refreshes the TTL only once less than 99% of it is left (active readers write nothing)', async () => {
+      const executor = getExecutor();
+      let clock = 0;
+      const cache = await createSqlTimelineCache(executor, { tablePrefix: 'tl_touch', ttlSeconds: 100, now: () => clock });
+      await cache.clear();
+      const expiry = async () =>
+        (await executor.query<{ expires_at: number }>(`SELECT expires_at FROM tl_touch_lists`)).rows[0]!.expires_at;
+      await cache.store(home('u'), [], { complete: true });
+      clock = 999;
+      await cache.read(home('u'), { limit: 1 });
+      expect(await expiry()).toBe(100_000);
+      clock = 1_001;
+      await cache.readMany([home('u'), home('u')], { limit: 1 });
+      expect(await expiry()).toBe(101_001);
+      await cache.clear();
+    });
+
     test('concurrent offers, withdraws and reads on overlapping lists neither deadlock nor break the counts', async () => {
       const executor = getExecutor();
       const cache = await createSqlTimelineCache(executor, { tablePrefix: 'tl_race', maxEntries: 5, chunkSize: 40, concurrency: 4 });
