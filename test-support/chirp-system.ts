@@ -6,8 +6,7 @@ import { allProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
 import { ConfigSchema } from '@chirp/platform/config';
 import type { Database } from '@chirp/platform/database';
-import { listen } from '@chirp/platform/http-server';
-import { buildCommandApi, buildQueryApi, tokenServiceFor } from '@chirp/platform/services';
+import { startCommandApi, startQueryApi, tokenServiceFor } from '@chirp/platform/services';
 import { createTestDatabase } from './database.ts';
 
 export interface TestSystem {
@@ -17,14 +16,20 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
+export interface TestSystemOptions {
+  /** Sees every SQL statement the query API sends (the real database still runs it): for tests that count them. */
+  observeQuerySql?: (text: string) => void;
+}
+
 /**
  * The whole of Chirp in this process, as `npm start` runs it, on real HTTP ports (chosen by the
  * OS) and a real database: a fresh PostgreSQL database or an in-memory PGlite.
  */
-export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'chirp-test-'));
   const config = ConfigSchema.parse({
     CHIRP_DATA_DIR: dataDir,
+    CHIRP_HOST: '127.0.0.1',
     CHIRP_COMMAND_PORT: '0',
     CHIRP_QUERY_PORT: '0',
     CHIRP_JWT_SECRET: 'test-secret-test-secret-test-secret-123',
@@ -45,8 +50,21 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
   };
   const tokens = tokenServiceFor(config);
   const projectors = await startProjectors(store, executor, allProjections);
-  const commandApi = await listen(await buildCommandApi(db, config, tokens), '127.0.0.1', 0);
-  const queryApi = await listen(buildQueryApi(db, config, tokens), '127.0.0.1', 0);
+  const commandApi = await startCommandApi(db, config, tokens);
+  const observe = options.observeQuerySql;
+  const queryDb: Database = observe
+    ? {
+        ...db,
+        executor: {
+          ...executor,
+          query: (text, params) => {
+            observe(text);
+            return executor.query(text, params);
+          },
+        },
+      }
+    : db;
+  const queryApi = await startQueryApi(queryDb, config, tokens);
   return {
     commandUrl: commandApi.url,
     queryUrl: queryApi.url,

@@ -18,6 +18,7 @@ export const ConfigSchema = z
     CHIRP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     CHIRP_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
     CHIRP_CONSISTENCY_WAIT_MS: positiveMs.default(2000),
+    CHIRP_SHUTDOWN_GRACE_MS: positiveMs.default(5000),
     CHIRP_OPERATOR_HANDLES: z
       .string()
       .default('')
@@ -27,19 +28,43 @@ export const ConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)
       ctx.addIssue({ code: 'custom', path: ['CHIRP_JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    // Port 0 means "any free port", so two zeros do not collide.
+    if (c.CHIRP_COMMAND_PORT === c.CHIRP_QUERY_PORT && c.CHIRP_COMMAND_PORT !== 0)
+      ctx.addIssue({ code: 'custom', path: ['CHIRP_QUERY_PORT'], message: `must differ from CHIRP_COMMAND_PORT (both are ${c.CHIRP_COMMAND_PORT})` });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Which process is starting: `npm start` runs everything; the others are the distributed topology. */
+export type EntryPoint = 'all' | 'command-api' | 'query-api' | 'projectors';
+
 export class ConfigError extends Error {}
 
 /** Reads and validates the environment; a bad value stops start-up with a message naming it. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, entryPoint: EntryPoint = 'all'): Config {
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => (k.startsWith('CHIRP_') || k === 'NODE_ENV') && v !== ''));
   const parsed = ConfigSchema.safeParse(relevant);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  issues.push(...entryPointIssues(relevant, entryPoint));
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration:\n${issues.map((l) => `  ${l}`).join('\n')}`);
   return parsed.data;
+}
+
+/**
+ * What an entry point needs beyond valid values. Embedded PGlite is one process's database: a
+ * second process opening the same directory sees a frozen snapshot (or, writing, corrupts it), so
+ * the separate entry points need PostgreSQL. Processes that may run on different machines cannot
+ * share a secret generated into a local data directory, so anything but `npm start` on PGlite
+ * needs CHIRP_JWT_SECRET — except the projectors, which never see a token.
+ */
+function entryPointIssues(env: Record<string, string | undefined>, entryPoint: EntryPoint): string[] {
+  const issues: string[] = [];
+  const script = `npm run start:${entryPoint}`;
+  if (entryPoint !== 'all' && !env.CHIRP_DATABASE_URL)
+    issues.push(`CHIRP_DATABASE_URL: is required by ${script}: separate processes cannot share the embedded PGlite directory (use npm start for the all-in-one setup)`);
+  // In production the schema already demands the secret; saying it twice helps nobody.
+  if (env.CHIRP_JWT_SECRET || entryPoint === 'projectors' || env.NODE_ENV === 'production') return issues;
+  if (entryPoint !== 'all') issues.push(`CHIRP_JWT_SECRET: is required by ${script}: every API process must verify the same tokens`);
+  else if (env.CHIRP_DATABASE_URL) issues.push('CHIRP_JWT_SECRET: is required with CHIRP_DATABASE_URL: other Chirp processes on that database must verify the same tokens');
+  return issues;
 }

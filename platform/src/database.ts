@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createSqlEventStore, openPgExecutor, openPgliteExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import type { Config } from './config.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export interface Database {
   executor: SqlExecutor;
@@ -11,32 +12,59 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Where the configuration points, for messages: known before anything is opened. */
+export function describeDatabase(config: Config): string {
+  if (!config.CHIRP_DATABASE_URL) return `embedded PGlite in ${resolve(config.CHIRP_DATA_DIR, 'pglite')}`;
+  const url = new URL(config.CHIRP_DATABASE_URL);
+  return `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
+}
+
 /**
- * PostgreSQL when CHIRP_DATABASE_URL is set, otherwise embedded PGlite in CHIRP_DATA_DIR.
- * The event store and the read models share the database, so a projection's writes and its
- * checkpoint commit together.
+ * PostgreSQL when CHIRP_DATABASE_URL is set, otherwise embedded PGlite in CHIRP_DATA_DIR, locked
+ * to this process for as long as it is open. The event store and the read models share the
+ * database, so a projection's writes and its checkpoint commit together.
  */
 export async function openDatabase(config: Config): Promise<Database> {
-  let executor: SqlExecutor;
-  let description: string;
+  const description = describeDatabase(config);
   if (config.CHIRP_DATABASE_URL) {
-    executor = await openPgExecutor(config.CHIRP_DATABASE_URL, { idleInTransactionTimeoutMs: config.CHIRP_IDLE_IN_TRANSACTION_TIMEOUT_MS });
-    const url = new URL(config.CHIRP_DATABASE_URL);
-    description = `PostgreSQL ${url.hostname}:${url.port || 5432}${url.pathname}`;
-  } else {
+    const executor = await openPgExecutor(config.CHIRP_DATABASE_URL, { idleInTransactionTimeoutMs: config.CHIRP_IDLE_IN_TRANSACTION_TIMEOUT_MS });
+    return withStore(executor, description, async () => {});
+  }
+  const lock = lockDataDir(config.CHIRP_DATA_DIR);
+  try {
     const dir = resolve(config.CHIRP_DATA_DIR, 'pglite');
     mkdirSync(dir, { recursive: true });
-    executor = await openPgliteExecutor(dir);
-    description = `embedded PGlite in ${join(resolve(config.CHIRP_DATA_DIR), 'pglite')}`;
+    const executor = await openPgliteExecutor(dir);
+    return await withStore(executor, description, async () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  const store = await createSqlEventStore(executor);
+}
+
+async function withStore(executor: SqlExecutor, description: string, afterClose: () => Promise<void>): Promise<Database> {
+  let store: EventStore;
+  try {
+    store = await createSqlEventStore(executor);
+  } catch (error) {
+    await executor.close().catch(() => {});
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
   return {
     executor,
     store,
     description,
-    async close() {
-      await store.close();
-      await executor.close();
+    close() {
+      closing ??= (async () => {
+        try {
+          await store.close();
+          await executor.close();
+        } finally {
+          await afterClose();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -1,24 +1,42 @@
 import { createCommandApi, createSqlIdempotencyStore } from '@chirp/command-api';
 import { createTokenService, type TokenService } from '@chirp/http-kit';
 import { createQueryApi } from '@chirp/query-api';
-import type { Express } from 'express';
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
+import { listen, type RunningServer } from './http-server.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 
 export function tokenServiceFor(config: Config): TokenService {
   return createTokenService(resolveJwtSecret(config).secret, config.CHIRP_TOKEN_TTL_SECONDS);
 }
 
-export async function buildCommandApi(db: Database, config: Config, tokens: TokenService): Promise<Express> {
-  return createCommandApi({
+/** The command API, listening on CHIRP_HOST:CHIRP_COMMAND_PORT. */
+export async function startCommandApi(db: Database, config: Config, tokens: TokenService): Promise<RunningServer> {
+  const app = createCommandApi({
     store: db.store,
     tokens,
     idempotencyStore: await createSqlIdempotencyStore(db.executor),
     operatorHandles: config.CHIRP_OPERATOR_HANDLES,
   });
+  return listen(app, config.CHIRP_HOST, config.CHIRP_COMMAND_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
 }
 
-export function buildQueryApi(db: Database, config: Config, tokens: TokenService): Express {
-  return createQueryApi({ db: db.executor, store: db.store, tokens, consistencyWaitMs: config.CHIRP_CONSISTENCY_WAIT_MS });
+/** The query API, listening on CHIRP_HOST:CHIRP_QUERY_PORT. */
+export async function startQueryApi(db: Database, config: Config, tokens: TokenService): Promise<RunningServer> {
+  const api = createQueryApi({ db: db.executor, store: db.store, tokens, consistencyWaitMs: config.CHIRP_CONSISTENCY_WAIT_MS });
+  let server: RunningServer;
+  try {
+    server = await listen(api.app, config.CHIRP_HOST, config.CHIRP_QUERY_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
+  } catch (error) {
+    api.close();
+    throw error;
+  }
+  return {
+    url: server.url,
+    close: async () => {
+      // Reads waiting for a position answer at once (marked stale) instead of holding the shutdown.
+      api.close();
+      await server.close();
+    },
+  };
 }

@@ -35,4 +35,44 @@ describe('configuration', () => {
   it('parses operator handles case-insensitively', () => {
     expect([...loadConfig({ CHIRP_OPERATOR_HANDLES: 'Ops, root ,' }).CHIRP_OPERATOR_HANDLES]).toEqual(['ops', 'root']);
   });
+
+  it('rejects one port for both APIs, except 0 (any free port) for both', () => {
+    expect(() => loadConfig({ CHIRP_COMMAND_PORT: '4000', CHIRP_QUERY_PORT: '4000' })).toThrow(/CHIRP_QUERY_PORT: must differ from CHIRP_COMMAND_PORT \(both are 4000\)/);
+    expect(() => loadConfig({ CHIRP_COMMAND_PORT: '3002' })).toThrow(/must differ/);
+    expect(loadConfig({ CHIRP_COMMAND_PORT: '0', CHIRP_QUERY_PORT: '0' }).CHIRP_QUERY_PORT).toBe(0);
+  });
+
+  it('has a shutdown grace period, 5 s unless configured', () => {
+    expect(loadConfig({}).CHIRP_SHUTDOWN_GRACE_MS).toBe(5000);
+    expect(loadConfig({ CHIRP_SHUTDOWN_GRACE_MS: '250' }).CHIRP_SHUTDOWN_GRACE_MS).toBe(250);
+  });
+
+  describe('entry points', () => {
+    const url = 'postgres://chirp@db.internal/chirp';
+    const secret = 's'.repeat(32);
+
+    it('npm start on embedded PGlite needs neither a database URL nor a secret', () => {
+      expect(loadConfig({}, 'all').CHIRP_DATABASE_URL).toBeUndefined();
+    });
+
+    it('npm start on PostgreSQL needs a secret', () => {
+      expect(() => loadConfig({ CHIRP_DATABASE_URL: url }, 'all')).toThrow(/CHIRP_JWT_SECRET: is required with CHIRP_DATABASE_URL/);
+      expect(loadConfig({ CHIRP_DATABASE_URL: url, CHIRP_JWT_SECRET: secret }, 'all').CHIRP_DATABASE_URL).toBe(url);
+    });
+
+    it.each(['command-api', 'query-api'] as const)('start:%s needs a database URL and a secret, and says so in one message', (entry) => {
+      expect(() => loadConfig({}, entry)).toThrow(
+        new RegExp(`CHIRP_DATABASE_URL: is required by npm run start:${entry}[^\\n]*\\n\\s+CHIRP_JWT_SECRET: is required by npm run start:${entry}`),
+      );
+      expect(() => loadConfig({ CHIRP_DATABASE_URL: url }, entry)).toThrow(/CHIRP_JWT_SECRET/);
+      expect(() => loadConfig({ CHIRP_JWT_SECRET: secret }, entry)).toThrow(/CHIRP_DATABASE_URL: is required/);
+      expect(loadConfig({ CHIRP_DATABASE_URL: url, CHIRP_JWT_SECRET: secret }, entry).CHIRP_DATABASE_URL).toBe(url);
+    });
+
+    it('start:projectors needs a database URL but no secret (it never sees a token)', () => {
+      expect(() => loadConfig({}, 'projectors')).toThrow(/CHIRP_DATABASE_URL: is required by npm run start:projectors/);
+      expect(() => loadConfig({}, 'projectors')).not.toThrow(/CHIRP_JWT_SECRET/);
+      expect(loadConfig({ CHIRP_DATABASE_URL: url }, 'projectors').CHIRP_JWT_SECRET).toBeUndefined();
+    });
+  });
 });

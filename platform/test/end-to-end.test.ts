@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSystem, type TestSystem } from '../../test-support/chirp-system.ts';
 import { client } from '../../test-support/http-client.ts';
+import { caughtUp } from '../../test-support/projections.ts';
 
 /**
  * The whole write → log → projection → read path over real HTTP, as `npm start` runs it, on
@@ -123,14 +124,17 @@ describe.each(['pglite', 'postgres'] as const)('end to end on %s', (engine) => {
     expect(res.headers.get('chirp-stale')).toBe('true');
   }, 15_000);
 
-  it('reports every projection with position, lag, rate and state', async () => {
-    const res = await queries.get('/v1/projections');
-    expect(res.status).toBe(200);
-    const names = res.body.items.map((p: any) => p.name).sort();
-    expect(names).toEqual(['home-timeline', 'profiles', 'tweets', 'user-tweets']);
-    for (const p of res.body.items) {
-      expect(p).toMatchObject({ position: expect.any(Number), lagEvents: expect.any(Number), eventsPerSecond: expect.any(Number), state: expect.any(String) });
+  it('reports every projection with position, lag, rate and state; caught up, each is at the head, and a command moves it', async () => {
+    const before = await caughtUp(queries);
+    expect(before.items.map((p) => p.name).sort()).toEqual(['home-timeline', 'profiles', 'tweets', 'user-tweets']);
+    for (const p of before.items) {
+      expect(p).toMatchObject({ position: before.headPosition, lagEvents: 0, lagSeconds: 0, eventsPerSecond: expect.any(Number), state: 'running' });
     }
+    const { position } = await command('post', '/v1/users', undefined, { handle: 'eve', password: 'pass-word-1', displayName: 'Eve' });
+    expect(position).toBeGreaterThan(before.headPosition);
+    const after = await caughtUp(queries);
+    expect(after.headPosition).toBe(position);
+    for (const p of after.items) expect(p.position).toBe(position);
   });
 
   it('answers /healthz on both APIs', async () => {

@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProcess, stopAllProcesses, type ChirpProcess } from '../../test-support/processes.ts';
 
 /**
  * The README's quick start, exactly as written: `npm start` on a fresh data directory, then the
@@ -13,30 +14,24 @@ const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const curlBlock = /In another terminal:\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
 
 describe('README quick start', () => {
-  let server: ChildProcess | undefined;
+  let server: ChirpProcess | undefined;
   let dataDir: string;
   let output = '';
 
   async function start() {
-    output = '';
-    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, CHIRP_DATA_DIR: dataDir }, detached: true });
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
-    server = child;
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('query API')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    server = startProcess('npm', ['start'], { CHIRP_DATA_DIR: dataDir });
+    await server.waitFor('query API');
+    output = server.output();
   }
 
+  /** Stops the service itself and waits until it is gone (and has unlocked its data directory). */
   async function stop() {
-    const child = server;
+    const chirp = server;
     server = undefined;
-    if (!child?.pid || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
+    if (!chirp) return;
+    chirp.signalService('SIGTERM');
+    const exit = await chirp.exited;
+    expect(exit.code, chirp.output()).toBe(0);
   }
 
   beforeAll(async () => {
@@ -45,13 +40,25 @@ describe('README quick start', () => {
   }, 90_000);
 
   afterAll(async () => {
-    await stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    try {
+      await stop();
+    } finally {
+      await stopAllProcesses();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('prints both URLs', () => {
     expect(output).toContain('command API  http://127.0.0.1:3001');
     expect(output).toContain('query API    http://127.0.0.1:3002');
+  });
+
+  it('takes values later commands need from command answers, not from the eventually consistent query API', () => {
+    // e.g. BOB_ID=$(curl localhost:3002/v1/users/bob …) right after registering races the projectors.
+    const lines = curlBlock!.replaceAll('\\\n', ' ').split('\n');
+    const captures = lines.filter((line) => /^\s*[A-Z_]+=\$\(/.test(line));
+    expect(captures.length).toBeGreaterThan(0);
+    for (const line of captures) if (line.includes(':3002')) expect(line).toContain('minPosition=');
   });
 
   it('runs every curl example as written', () => {

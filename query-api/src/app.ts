@@ -1,5 +1,6 @@
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
+import { Handle } from '@chirp/domain';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
 import { createJsonApp, notFound, parseParams, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
 import { InvalidCursorError } from '@chirp/projectors/cursor';
@@ -7,15 +8,25 @@ import { readHomeTimeline } from '@chirp/projectors/read-models/home-timeline/re
 import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
+import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import { awaitProjections } from './consistency.ts';
 import { parsePage } from './pagination.ts';
 import { fillPage, hydrateTweets } from './presenters.ts';
+import { isOperator, optionalPrincipal, redactStatus } from './projection-status.ts';
 
 export interface QueryApiOptions {
   db: SqlQueryable;
   store: EventStore;
   tokens: TokenService;
   consistencyWaitMs: number;
+  /** How often read-your-writes waits re-read the checkpoints while someone waits; default 15 ms. */
+  consistencyPollMs?: number;
+}
+
+export interface QueryApi {
+  app: Express;
+  /** Answers reads still waiting for a position at once (as stale) and stops polling: call on shutdown. */
+  close(): void;
 }
 
 // Which projections each endpoint reads: read-your-writes waits for exactly these.
@@ -26,13 +37,23 @@ const reads = {
   timeline: ['home-timeline', 'tweets', 'profiles'],
 } as const;
 
-const HandleParams = z.object({ handle: z.string().min(1).max(40) });
 const TweetParams = z.object({ id: z.uuid('must be a tweet id') });
 
-export function createQueryApi(options: QueryApiOptions): Express {
+/**
+ * The handle in the path, or a 404: a string that is not a valid handle (too long, a NUL, a
+ * space…) cannot belong to any user, and must not reach the database either.
+ */
+function handleParam(req: Request): string {
+  const handle = String(req.params.handle);
+  if (!Handle.safeParse(handle).success) throw new ProblemError(404, 'no such user');
+  return handle;
+}
+
+export function createQueryApi(options: QueryApiOptions): QueryApi {
   const { db, store, tokens, consistencyWaitMs } = options;
   const app = createJsonApp({ bodyLimit: '1kb' });
-  const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(db, req, res, projections, consistencyWaitMs);
+  const watcher = new CheckpointWatcher(db, { intervalMs: options.consistencyPollMs ?? 15 });
+  const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(watcher, req, res, projections, consistencyWaitMs);
 
   app.get('/healthz', async (_req, res) => {
     await db.query('SELECT 1');
@@ -40,7 +61,7 @@ export function createQueryApi(options: QueryApiOptions): Express {
   });
 
   app.get('/v1/users/:handle', async (req, res) => {
-    const { handle } = parseParams(HandleParams, req.params);
+    const handle = handleParam(req);
     await consistent(req, res, reads.profile);
     const profile = await getProfileByHandle(db, handle);
     if (!profile) throw new ProblemError(404, `no user @${handle}`);
@@ -48,7 +69,7 @@ export function createQueryApi(options: QueryApiOptions): Express {
   });
 
   app.get('/v1/users/:handle/tweets', async (req, res) => {
-    const { handle } = parseParams(HandleParams, req.params);
+    const handle = handleParam(req);
     const page = parsePage(req.query);
     await consistent(req, res, reads.userTweets);
     const profile = await getProfileByHandle(db, handle);
@@ -71,13 +92,15 @@ export function createQueryApi(options: QueryApiOptions): Express {
     res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(db, userId, { limit, cursor }))));
   });
 
-  app.get('/v1/projections', async (_req, res) => {
-    res.json({ items: await readProjectionStatuses(db, store), headPosition: await store.headPosition() });
+  app.get('/v1/projections', async (req, res) => {
+    const full = isOperator(await optionalPrincipal(req, tokens));
+    const statuses = await readProjectionStatuses(db, store);
+    res.json({ items: full ? statuses : statuses.map(redactStatus), headPosition: await store.headPosition() });
   });
 
   app.use(notFound);
   app.use(problemHandler());
-  return app;
+  return { app, close: () => watcher.close() };
 }
 
 async function withCursorErrors<T>(read: () => Promise<T>): Promise<T> {

@@ -1,10 +1,33 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { SqlQueryable } from '@chirp/event-store';
-import { minCheckpoint } from '@chirp/projectors/status/reader';
-import { ProblemError } from '@chirp/http-kit';
+import { fieldErrors, parseQuery, ProblemError } from '@chirp/http-kit';
+import type { CheckpointWatcher } from './checkpoint-watcher.ts';
 
-const Position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Digits only: no sign, no blank, no hex, no exponent — a position is what a command answered. */
+const PositionText = z
+  .string()
+  .regex(/^\d+$/, 'must be a non-negative integer position (digits only)')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'is larger than any position');
+
+// Loose: the other query parameters belong to the endpoint's own parsers.
+const MinPositionQuery = z.looseObject({ minPosition: PositionText.optional() });
+const MinPositionHeader = z.object({ 'chirp-min-position': PositionText.optional() });
+
+/** The position a read must reflect (the larger, if both the query and the header give one). */
+export function requestedPosition(req: Request): number | undefined {
+  const { minPosition } = parseQuery(MinPositionQuery, req.query);
+  const header = parseHeaders(MinPositionHeader, { 'chirp-min-position': req.get('chirp-min-position') })['chirp-min-position'];
+  if (minPosition === undefined) return header;
+  return header === undefined ? minPosition : Math.max(minPosition, header);
+}
+
+/** Header errors point at `#/headers/<lower-case name>`, as body and query errors point at theirs. */
+function parseHeaders<S extends z.ZodType>(schema: S, headers: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(headers);
+  if (result.success) return result.data;
+  throw new ProblemError(400, 'the request is not valid', { errors: fieldErrors(result.error, 'headers') });
+}
 
 /**
  * Read-your-writes. A client passes the position a command answered with (`?minPosition=` or the
@@ -13,28 +36,13 @@ const Position = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * answer `Chirp-Stale: true` instead of failing.
  */
 export async function awaitProjections(
-  db: SqlQueryable,
+  watcher: CheckpointWatcher,
   req: Request,
   res: Response,
   projections: readonly string[],
   waitMs: number,
 ): Promise<void> {
-  const raw = (req.query.minPosition as string | undefined) ?? req.get('chirp-min-position');
-  if (raw === undefined) return;
-  const parsed = Position.safeParse(raw);
-  if (!parsed.success)
-    throw new ProblemError(400, 'the request is not valid', { errors: [{ pointer: '#/query/minPosition', detail: 'must be a non-negative integer position' }] });
-  const wanted = parsed.data;
-  const deadline = Date.now() + waitMs;
-  let pause = 2;
-  for (;;) {
-    const reached = await minCheckpoint(db, projections);
-    if (reached >= wanted) return;
-    if (Date.now() >= deadline) {
-      res.setHeader('Chirp-Stale', 'true');
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(1, deadline - Date.now()))));
-    pause = Math.min(pause * 2, 50);
-  }
+  const wanted = requestedPosition(req);
+  if (wanted === undefined || wanted === 0) return; // every projection has applied position 0
+  if (!(await watcher.waitFor(projections, wanted, waitMs))) res.setHeader('Chirp-Stale', 'true');
 }

@@ -1,1 +1,3 @@
-export { createQueryApi, type QueryApiOptions } from './app.ts';
+export { createQueryApi, type QueryApi, type QueryApiOptions } from './app.ts';
+export { CheckpointWatcher } from './checkpoint-watcher.ts';
+export { REDACTED_ERROR, redactStatus } from './projection-status.ts';

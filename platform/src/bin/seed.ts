@@ -1,25 +1,23 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Progress } from '../progress.ts';
+import { parseSeedOptions, SeedUsageError } from '../seed-options.ts';
 
 /**
  * `npm run seed`: a small, believable dataset created through the command API (so it exercises
  * the real write path): users, a few popular accounts most people follow, tweets with hashtags
  * and mentions, likes, retweets. Deterministic for a given --seed.
  */
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.CHIRP_COMMAND_URL ?? `http://127.0.0.1:${process.env.CHIRP_COMMAND_PORT ?? 3001}` },
-    users: { type: 'string', default: '40' },
-    tweets: { type: 'string', default: '200' },
-    seed: { type: 'string', default: '42' },
-    password: { type: 'string', default: 'chirp-demo-password' },
-  },
-});
+let values: ReturnType<typeof parseSeedOptions>;
+try {
+  values = parseSeedOptions(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof SeedUsageError ? error.message : error);
+  process.exit(2);
+}
 const base = values.url;
-const userCount = Number(values.users);
-const tweetCount = Number(values.tweets);
-let randomState = Number(values.seed) >>> 0 || 1;
+const userCount = values.users;
+const tweetCount = values.tweets;
+let randomState = values.seed || 1;
 const random = () => {
   // mulberry32: small, seedable, good enough for demo data.
   randomState = (randomState + 0x6d2b79f5) >>> 0;

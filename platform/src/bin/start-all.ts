@@ -1,30 +1,34 @@
 import { allProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { listen } from '../http-server.ts';
+import { describeDatabase, openDatabase } from '../database.ts';
+import type { RunningServer } from '../http-server.ts';
 import { runService } from '../process-lifecycle.ts';
-import { buildCommandApi, buildQueryApi, tokenServiceFor } from '../services.ts';
+import { startCommandApi, startQueryApi, tokenServiceFor } from '../services.ts';
 
 /** `npm start`: command API, query API and every projector in one process. */
-runService(async () => {
-  const config = loadConfig();
-  const db = await openDatabase(config);
-  const tokens = tokenServiceFor(config);
-  const projectors = await startProjectors(db.store, db.executor, allProjections);
-  const commandApi = await listen(await buildCommandApi(db, config, tokens), config.CHIRP_HOST, config.CHIRP_COMMAND_PORT);
-  const queryApi = await listen(buildQueryApi(db, config, tokens), config.CHIRP_HOST, config.CHIRP_QUERY_PORT);
+runService('chirp', async (life) => {
+  const config = loadConfig(process.env, 'all');
+  const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
+  life.onStop(() => db.close());
+  const tokens = await life.step('cannot read the JWT secret', () => tokenServiceFor(config));
+  const projectors = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, allProjections));
+  life.onStop(() => projectors.stop());
+  // Both APIs stop together, so neither keeps accepting requests while the other drains.
+  const servers: RunningServer[] = [];
+  life.onStop(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  const commandApi = await life.step('cannot start the command API', () => startCommandApi(db, config, tokens));
+  servers.push(commandApi);
+  const queryApi = await life.step('cannot start the query API', () => startQueryApi(db, config, tokens));
+  servers.push(queryApi);
   console.log(
     [
-      `Chirp is running on ${db.description}`,
+      `Chirp is running on ${db.description} (pid ${process.pid})`,
       `  command API  ${commandApi.url}`,
       `  query API    ${queryApi.url}`,
       `  projections  ${allProjections.map((p) => p.name).join(', ')} (status: ${queryApi.url}/v1/projections)`,
     ].join('\n'),
   );
-  return async () => {
-    await Promise.all([commandApi.close(), queryApi.close()]);
-    await projectors.stop();
-    await db.close();
-  };
 });

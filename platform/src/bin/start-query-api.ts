@@ -1,16 +1,14 @@
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../database.ts';
-import { listen } from '../http-server.ts';
+import { describeDatabase, openDatabase } from '../database.ts';
 import { runService } from '../process-lifecycle.ts';
-import { buildQueryApi, tokenServiceFor } from '../services.ts';
+import { startQueryApi, tokenServiceFor } from '../services.ts';
 
-runService(async () => {
-  const config = loadConfig();
-  const db = await openDatabase(config);
-  const server = await listen(buildQueryApi(db, config, tokenServiceFor(config)), config.CHIRP_HOST, config.CHIRP_QUERY_PORT);
-  console.log(`query API ${server.url} on ${db.description}`);
-  return async () => {
-    await server.close();
-    await db.close();
-  };
+/** `npm run start:query-api`: the query API alone, on PostgreSQL (CHIRP_DATABASE_URL). */
+runService('query-api', async (life) => {
+  const config = loadConfig(process.env, 'query-api');
+  const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
+  life.onStop(() => db.close());
+  const server = await life.step('cannot start the query API', () => startQueryApi(db, config, tokenServiceFor(config)));
+  life.onStop(() => server.close());
+  console.log(`query API ${server.url} on ${db.description} (pid ${process.pid})`);
 });

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectionStatus } from '@chirp/projectors/status/reader';
+import { startTestSystem, type TestSystem } from '../../test-support/chirp-system.ts';
+import { client } from '../../test-support/http-client.ts';
+import { REDACTED_ERROR, redactStatus } from '../src/projection-status.ts';
+
+/** The query API over real HTTP on embedded PGlite: input validation, read-your-writes under load, projection status. */
+describe('query API', () => {
+  let system: TestSystem;
+  let commands: ReturnType<typeof client>;
+  let queries: ReturnType<typeof client>;
+  let checkpointReads = 0;
+
+  beforeAll(async () => {
+    system = await startTestSystem('pglite', { CHIRP_OPERATOR_HANDLES: 'ops', CHIRP_CONSISTENCY_WAIT_MS: '600' }, {
+      observeQuerySql: (text) => {
+        if (text.includes('FROM projection_checkpoints')) checkpointReads++;
+      },
+    });
+    commands = client(system.commandUrl);
+    queries = client(system.queryUrl);
+  });
+  afterAll(async () => system?.stop());
+
+  async function login(handle: string) {
+    const registered = await commands.post('/v1/users', { body: { handle, password: 'pass-word-1', displayName: handle } });
+    const session = await commands.post('/v1/sessions', { body: { handle, password: 'pass-word-1' } });
+    return { token: session.body.accessToken as string, position: registered.body.position as number };
+  }
+
+  describe('minPosition', () => {
+    it.each(['', '-1', '1.5', '0x10', '1e3', ' 7', '+7', '99999999999999999999'])('?minPosition=%j is a 400 pointing at the query parameter', async (value) => {
+      const res = await queries.get(`/v1/users/nobody?minPosition=${encodeURIComponent(value)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toEqual(['#/query/minPosition']);
+    });
+
+    it('given twice in the query is a 400', async () => {
+      const res = await queries.get('/v1/users/nobody?minPosition=1&minPosition=2');
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].pointer).toBe('#/query/minPosition');
+    });
+
+    it.each(['', 'abc', '1e3', '0x10', '-1'])('Chirp-Min-Position: %j is a 400 pointing at the header', async (value) => {
+      const res = await queries.get('/v1/users/nobody', { headers: { 'chirp-min-position': value } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toEqual(['#/headers/chirp-min-position']);
+    });
+
+    it('digits are accepted, in the query or the header', async () => {
+      const { position } = await login('reader');
+      for (const res of [
+        await queries.get(`/v1/users/reader?minPosition=${position}`),
+        await queries.get('/v1/users/reader', { headers: { 'chirp-min-position': String(position) } }),
+        await queries.get('/v1/users/reader?minPosition=0'),
+      ]) {
+        expect(res.status).toBe(200);
+        expect(res.headers.get('chirp-stale')).toBeNull();
+      }
+    });
+
+    it('many reads waiting at once share one checkpoint poller, and writes still get through', async () => {
+      const before = checkpointReads;
+      const started = Date.now();
+      const waiting = Array.from({ length: 50 }, () => queries.get(`/v1/tweets/${randomUUID()}?minPosition=999999999`));
+      // While fifty reads wait (0.6 s), a user registers and reads their own write.
+      const { position } = await login('busy_bee');
+      const own = await queries.get(`/v1/users/busy_bee?minPosition=${position}`);
+      expect(own.status).toBe(200);
+      expect(own.headers.get('chirp-stale')).toBeNull();
+      const answers = await Promise.all(waiting);
+      for (const res of answers) expect(res.headers.get('chirp-stale')).toBe('true');
+      // One poller: a read per 15 ms at most, however many wait; a poller per request made ~50 times as many.
+      expect(checkpointReads - before).toBeLessThanOrEqual((Date.now() - started) / 15 + 10);
+    });
+  });
+
+  describe('handles', () => {
+    it.each(['%00abc', 'ab', 'a'.repeat(21), 'has%20space', 'caf%C3%A9', 'semi;colon'])('/v1/users/%s (not a possible handle) is a 404', async (handle) => {
+      for (const path of [`/v1/users/${handle}`, `/v1/users/${handle}/tweets`]) {
+        const res = await queries.get(path);
+        expect(res.status, path).toBe(404);
+        expect(res.body.detail).toBe('no such user');
+      }
+    });
+
+    it('a possible handle nobody has is a 404 naming it', async () => {
+      const res = await queries.get('/v1/users/nobody_here');
+      expect(res.status).toBe(404);
+      expect(res.body.detail).toBe('no user @nobody_here');
+    });
+  });
+
+  describe('/v1/projections', () => {
+    const secretError = 'relation "secret_internal_table" does not exist (SQLSTATE 42P01)';
+
+    beforeAll(async () => {
+      // A projection that has stalled, as the runtime records one (its status row, with the driver's message).
+      await system.db.executor.query(
+        `INSERT INTO projection_checkpoints (name, version, position, state, last_error, error_position, error_at)
+         VALUES ('stalled-example', 1, 0, 'stalled', $1, 1, now())`,
+        [secretError],
+      );
+    });
+
+    const stalled = (body: any): ProjectionStatus => body.items.find((p: ProjectionStatus) => p.name === 'stalled-example');
+
+    it('tells anyone that and where a projection fails, but not the error text', async () => {
+      const { token } = await login('someone');
+      for (const res of [await queries.get('/v1/projections'), await queries.get('/v1/projections', { token })]) {
+        expect(res.status).toBe(200);
+        expect(JSON.stringify(res.body)).not.toContain('secret_internal_table');
+        expect(stalled(res.body)).toMatchObject({ state: 'stalled', position: 0, lastError: REDACTED_ERROR, errorPosition: 1, errorAt: expect.any(String), lagEvents: expect.any(Number) });
+        expect(res.body.items.find((p: ProjectionStatus) => p.name === 'profiles').lastError).toBeNull();
+      }
+    });
+
+    it('gives an operator the full error', async () => {
+      const { token } = await login('ops');
+      const res = await queries.get('/v1/projections', { token });
+      expect(res.status).toBe(200);
+      expect(stalled(res.body).lastError).toBe(secretError);
+    });
+
+    it('refuses a token it cannot verify rather than quietly answering the anonymous view', async () => {
+      const res = await queries.get('/v1/projections', { token: 'not.a.token' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('invalid_token');
+    });
+  });
+});
+
+describe('redactStatus', () => {
+  // As the status reader returns it (built by hand: fields the reader may add pass through untouched).
+  const status = {
+    name: 'p',
+    version: 1,
+    position: 5,
+    lagEvents: 2,
+    lagSeconds: 1.5,
+    eventsPerSecond: 0,
+    appliedTotal: 5,
+    state: 'stalled',
+    lastError: 'duplicate key value violates unique constraint "users_pkey"',
+    errorPosition: 6,
+    errorAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  } as ProjectionStatus;
+
+  it('replaces only the error text', () => {
+    expect(redactStatus(status)).toEqual({ ...status, lastError: REDACTED_ERROR });
+  });
+
+  it('leaves a healthy projection without an error', () => {
+    expect(redactStatus({ ...status, state: 'running', lastError: null, errorPosition: null, errorAt: null }).lastError).toBeNull();
+  });
+});
