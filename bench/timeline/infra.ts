@@ -1,0 +1,142 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Throwaway PostgreSQL and Redis for one benchmark run, and the clean-up registry that stops
+ * them (and every child process) at the end — also on Ctrl-C / SIGTERM.
+ */
+
+type Cleanup = () => void | Promise<void>;
+const cleanups: Cleanup[] = [];
+let cleaning: Promise<void> | undefined;
+
+/** Registers an undo step; they run newest first. */
+export function onCleanup(step: Cleanup): void {
+  cleanups.push(step);
+}
+
+export function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()!();
+      } catch (error) {
+        console.error(`clean-up step failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+let signalled = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (signalled) return;
+    signalled = true;
+    console.error(`\n${signal}: stopping the benchmark and cleaning up…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A throwaway PostgreSQL server (fsync off) in a temp dir, as test-support/global-setup.ts starts one. */
+export async function startPostgres(): Promise<string> {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  const bin = versions.map((v) => join(root, v, 'bin')).find((b) => existsSync(join(b, 'initdb')));
+  if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql: set CHIRP_BENCH_DATABASE_URL or apt-get install -y postgresql');
+  const dir = mkdtempSync(join(tmpdir(), 'chirp-bench-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) chownSync(dir, idOf('-u'), idOf('-g'));
+  const run = (cmd: string, args: string[]) => {
+    const result = asRoot
+      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')], { encoding: 'utf8' })
+      : spawnSync(cmd, args, { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+  };
+  const port = await freePort();
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const options = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_connections=200',
+    '-c shared_buffers=512MB',
+    '-c max_wal_size=4GB',
+    '-c checkpoint_timeout=30min',
+  ].join(' ');
+  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  onCleanup(() => run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']));
+  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+}
+
+/** A throwaway `redis-server` without persistence. */
+export async function startRedis(): Promise<string> {
+  if (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status !== 0) {
+    throw new Error('no redis-server binary: set CHIRP_BENCH_REDIS_URL or apt-get install -y redis-server');
+  }
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  server.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  server.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  onCleanup(() => stopChild(server));
+  await waitForPort(port, server, () => output);
+  return `redis://127.0.0.1:${port}`;
+}
+
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}: ${output()}`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s: ${output()}`);
+}
+
+function idOf(flag: '-u' | '-g'): number {
+  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
