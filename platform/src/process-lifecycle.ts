@@ -9,6 +9,8 @@ export interface Lifecycle {
   step<T>(what: string, run: () => T | Promise<T>): Promise<T>;
   /** Registers how to undo what has started; shutdown (and a failed start-up) runs these newest first. */
   onStop(stop: () => Promise<void>): void;
+  /** Lets shutdown take this long (e.g. the HTTP grace period plus closing the database) before giving up; default 30 s. */
+  stopWithin(ms: number): void;
 }
 
 class StepError extends Error {}
@@ -18,7 +20,7 @@ class StepError extends Error {}
  * process group already received, and a terminal's Ctrl+C reaches npm, tsx and node alike.
  */
 const DUPLICATE_SIGNAL_MS = 1000;
-/** A shutdown that takes longer than this is stuck: give up and exit 1. */
+/** A shutdown that takes longer than this (unless the service asked for more) is stuck: give up and exit 1. */
 const SHUTDOWN_LIMIT_MS = 30_000;
 
 /**
@@ -28,6 +30,7 @@ const SHUTDOWN_LIMIT_MS = 30_000;
  */
 export function runService(name: string, start: (life: Lifecycle) => Promise<void>): void {
   const stops: Array<() => Promise<void>> = [];
+  let shutdownLimitMs = SHUTDOWN_LIMIT_MS;
   const life: Lifecycle = {
     async step(what, run) {
       try {
@@ -38,6 +41,7 @@ export function runService(name: string, start: (life: Lifecycle) => Promise<voi
       }
     },
     onStop: (stop) => void stops.push(stop),
+    stopWithin: (ms) => void (shutdownLimitMs = Math.max(SHUTDOWN_LIMIT_MS, ms)),
   };
 
   const stopAll = async (): Promise<boolean> => {
@@ -64,9 +68,9 @@ export function runService(name: string, start: (life: Lifecycle) => Promise<voi
     firstSignalAt = Date.now();
     console.log(`${name}: ${signal}: shutting down`);
     setTimeout(() => {
-      console.error(`${name}: shutdown took longer than ${SHUTDOWN_LIMIT_MS / 1000} s: exiting`);
+      console.error(`${name}: shutdown took longer than ${shutdownLimitMs / 1000} s: exiting`);
       process.exit(1);
-    }, SHUTDOWN_LIMIT_MS).unref();
+    }, shutdownLimitMs).unref();
     // A signal during start-up waits for it to finish (or fail), then stops what it started.
     void started
       .catch(() => {})

@@ -35,7 +35,7 @@ describe('seed arguments', () => {
 describe('npm run seed against a running Chirp', () => {
   let system: TestSystem;
   beforeAll(async () => {
-    system = await startTestSystem('pglite');
+    system = await startTestSystem('postgres');
   });
   afterAll(async () => system?.stop());
 

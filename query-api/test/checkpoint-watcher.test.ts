@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openPgliteExecutor, type SqlExecutor, type SqlQueryable } from '@chirp/event-store';
+import { openPgExecutor, type SqlExecutor, type SqlQueryable } from '@chirp/event-store';
 import { ensureCheckpointTable } from '@chirp/projectors/checkpoints';
+import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 import { CheckpointWatcher } from '../src/checkpoint-watcher.ts';
 
 /**
- * The shared read-your-writes poller, on a real (embedded) database: however many requests wait,
+ * The shared read-your-writes poller, on a real database: however many requests wait,
  * the checkpoint table is read about once per interval, and only while someone waits.
  */
 describe('CheckpointWatcher', () => {
+  let database: TestDatabase;
   let executor: SqlExecutor;
   let queries = 0;
   // The real database, counting the statements that reach it.
@@ -25,10 +27,14 @@ describe('CheckpointWatcher', () => {
     );
 
   beforeAll(async () => {
-    executor = await openPgliteExecutor('memory://');
+    database = await createTestDatabase('checkpoint_watcher');
+    executor = await openPgExecutor(database.url);
     await ensureCheckpointTable(executor);
   });
-  afterAll(async () => executor?.close());
+  afterAll(async () => {
+    await executor?.close();
+    await database?.drop();
+  });
   beforeEach(async () => {
     await executor.query('DELETE FROM projection_checkpoints');
     queries = 0;
@@ -93,6 +99,6 @@ describe('CheckpointWatcher', () => {
   it('fails the waiters when the checkpoints cannot be read', async () => {
     await executor.close();
     const watcher = new CheckpointWatcher(executor);
-    await expect(watcher.waitFor(['a'], 1, 1000)).rejects.toThrow('executor is closed');
+    await expect(watcher.waitFor(['a'], 1, 1000)).rejects.toThrow(/after calling end on the pool/);
   });
 });

@@ -9,6 +9,7 @@ import { startCommandApi, startQueryApi, tokenServiceFor } from '../services.ts'
 /** `npm start`: command API, query API and every projector in one process. */
 runService('chirp', async (life) => {
   const config = loadConfig(process.env, 'all');
+  life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const tokens = await life.step('cannot read the JWT secret', () => tokenServiceFor(config));

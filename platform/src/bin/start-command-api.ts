@@ -6,6 +6,7 @@ import { startCommandApi, tokenServiceFor } from '../services.ts';
 /** `npm run start:command-api`: the command API alone, on PostgreSQL (CHIRP_DATABASE_URL). */
 runService('command-api', async (life) => {
   const config = loadConfig(process.env, 'command-api');
+  life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const server = await life.step('cannot start the command API', () => startCommandApi(db, config, tokenServiceFor(config)));

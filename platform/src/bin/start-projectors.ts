@@ -10,6 +10,7 @@ runService('projectors', async (life) => {
   const { values } = await life.step('bad arguments', () => parseArgs({ options: { only: { type: 'string' } } }));
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const config = loadConfig(process.env, 'projectors');
+  life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const host = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, allProjections, only ? { only } : {}));

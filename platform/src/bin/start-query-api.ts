@@ -6,6 +6,7 @@ import { startQueryApi, tokenServiceFor } from '../services.ts';
 /** `npm run start:query-api`: the query API alone, on PostgreSQL (CHIRP_DATABASE_URL). */
 runService('query-api', async (life) => {
   const config = loadConfig(process.env, 'query-api');
+  life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const server = await life.step('cannot start the query API', () => startQueryApi(db, config, tokenServiceFor(config)));
