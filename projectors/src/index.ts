@@ -5,4 +5,15 @@
  */
 export * from './projection.ts';
 export * from './runtime.ts';
-export { allProjections, homeTimelineProjection, profilesProjection, tweetsProjection, userTweetsProjection } from './read-models/index.ts';
+export {
+  allProjections,
+  createHomeTimelineProjection,
+  createProjections,
+  homeTimelineProjection,
+  profilesProjection,
+  tweetsProjection,
+  userTweetsProjection,
+  type HomeTimelineProjectionOptions,
+  type ProjectionDeps,
+} from './read-models/index.ts';
+export { transactionBoundExecutor } from './read-models/home-timeline/transaction-scope.ts';

@@ -1,23 +1,140 @@
-import { defineProjection } from '../../projection.ts';
+import type { SqlQueryable } from '@chirp/event-store/sql/executor';
+import { listKey, type ListRef, type TimelineCache, type TimelineEntry } from '@chirp/timeline-cache';
+import { defineProjection, type EventHandlers, type Projection, type ProjectedEventOf } from '../../projection.ts';
 import { activityLedgerHandlers } from '../activity-ledger.ts';
 import { runDdl } from '../ddl.ts';
 import { setMembership } from '../membership.ts';
-import { HOME_PREFIX, HOME_TIMELINE_TABLES, homeTables, homeTimelineDdl } from './schema.ts';
+import { authorList, celebrityThresholds, homeList } from './lists.ts';
+import {
+  activeFollowers,
+  deleteTargets,
+  entryPosition,
+  isCelebrity,
+  moveFollowerCount,
+  overtakenBy,
+  undoTargets,
+  winnersOf,
+} from './queries.ts';
+import { HOME_TIMELINE_NAME, HOME_TIMELINE_TABLES, HOME_TIMELINE_VERSION, HOME_PREFIX, homeTables, homeTimelineDdl } from './schema.ts';
+import { inTransaction } from './transaction-scope.ts';
 
-export const homeTimelineProjection = defineProjection({
-  name: 'home-timeline',
-  version: 1,
-  readsTables: HOME_TIMELINE_TABLES,
-  setup: (db) => runDdl(db, homeTimelineDdl),
-  on: {
-    ...activityLedgerHandlers(HOME_PREFIX),
-    async Followed(tx, e) {
-      const pair = { follower_id: e.data.followerId, followee_id: e.data.followeeId };
-      await setMembership(tx, homeTables.follows, pair, true, e.streamRevision);
+export interface HomeTimelineProjectionOptions {
+  /**
+   * The timeline cache the projection fans out to (Redis, or SQL through
+   * `transactionBoundExecutor` on the projection's database); null keeps only the SQL tables
+   * (the timeline is then served from SQL by fan-out on read).
+   */
+  readonly cache: TimelineCache | null;
+  /** Followers from which an author is pulled at read time instead of pushed (CHIRP_CELEBRITY_THRESHOLD). */
+  readonly celebrityThreshold: number;
+  /** Below this many followers a celebrity is pushed again; default 90% of the threshold. */
+  readonly celebrityExitThreshold?: number;
+}
+
+/**
+ * The home-timeline projection (docs/timelines.md). In the batch transaction: the activity
+ * ledger, the follow graph, follower counts and the celebrity set. Cache side effects happen
+ * inside `apply`, before the batch commits: if it rolls back, the batch is applied again and
+ * every cache operation (offer, withdraw, drop) is idempotent, decided from the same SQL state.
+ */
+export function createHomeTimelineProjection(options: HomeTimelineProjectionOptions): Projection {
+  const { cache } = options;
+  const thresholds = celebrityThresholds(options.celebrityThreshold, options.celebrityExitThreshold);
+  const ledger = activityLedgerHandlers(HOME_PREFIX);
+
+  /** An entry entered the ledger: put it where it now wins. */
+  async function arrived(tx: SqlQueryable, c: TimelineCache, actorId: string, entry: TimelineEntry): Promise<void> {
+    const celebrity = await isCelebrity(tx, actorId);
+    const homes = await winnersOf(tx, {
+      tweetId: entry.tweetId,
+      actorId,
+      position: entry.position,
+      withFollowers: !celebrity,
+      checkEarlier: entry.retweetedBy !== null,
+    });
+    await c.offer([authorList(actorId), ...homes.map(homeList)], entry);
+    if (celebrity) {
+      const overtaken = await overtakenBy(tx, { tweetId: entry.tweetId, actorId, position: entry.position });
+      if (overtaken.length > 0) await c.withdraw(overtaken.map(homeList), entry.tweetId);
+    }
+  }
+
+  async function followChanged(tx: SqlQueryable, e: ProjectedEventOf<'Followed'> | ProjectedEventOf<'Unfollowed'>, active: boolean) {
+    const { followerId, followeeId } = e.data;
+    const change = await setMembership(tx, homeTables.follows, { follower_id: followerId, followee_id: followeeId }, active, e.streamRevision);
+    if (change === 'unchanged') return;
+    const crossed = await moveFollowerCount(tx, followeeId, change === 'activated' ? 1 : -1, thresholds);
+    if (!cache) return;
+    // The follower's cached timeline is dropped, not edited: the next read rebuilds it from SQL
+    // (with the followee's entries in or out). Crossing the threshold moves the followee between
+    // push and pull for every follower: their timelines are dropped too.
+    const lists: ListRef[] = [homeList(followerId)];
+    if (crossed) lists.push(...(await activeFollowers(tx, followeeId)).map(homeList));
+    await cache.drop(lists);
+  }
+
+  const on: EventHandlers = {
+    async TweetPosted(tx, e) {
+      await ledger.TweetPosted(tx, e);
+      if (!cache) return;
+      const { tweetId, authorId } = e.data;
+      if ((await entryPosition(tx, authorId, tweetId, 'tweet')) !== e.position) return; // tombstoned
+      await arrived(tx, cache, authorId, { tweetId, position: e.position, retweetedBy: null });
     },
-    async Unfollowed(tx, e) {
-      const pair = { follower_id: e.data.followerId, followee_id: e.data.followeeId };
-      await setMembership(tx, homeTables.follows, pair, false, e.streamRevision);
+    async Retweeted(tx, e) {
+      await ledger.Retweeted(tx, e);
+      if (!cache) return;
+      const { tweetId, userId } = e.data;
+      // Live at this position: not tombstoned, not a stale redelivery (undone, or retweeted again since).
+      if ((await entryPosition(tx, userId, tweetId, 'retweet')) !== e.position) return;
+      await arrived(tx, cache, userId, { tweetId, position: e.position, retweetedBy: userId });
     },
-  },
-});
+    async RetweetUndone(tx, e) {
+      const { tweetId, userId } = e.data;
+      const before = cache ? await entryPosition(tx, userId, tweetId, 'retweet') : null;
+      await ledger.RetweetUndone(tx, e);
+      if (!cache || before === null || (await entryPosition(tx, userId, tweetId, 'retweet')) !== null) return;
+      const celebrity = await isCelebrity(tx, userId);
+      const targets = await undoTargets(tx, { tweetId, actorId: userId, position: before, celebrity });
+      const replacements = new Map<string, TimelineEntry>();
+      const byEntry = new Map<number, { entry: TimelineEntry; lists: ListRef[] }>();
+      for (const { userId: viewer, replacement } of targets) {
+        if (!replacement) continue;
+        replacements.set(listKey(homeList(viewer)), replacement);
+        const group = byEntry.get(replacement.position) ?? { entry: replacement, lists: [] };
+        group.lists.push(homeList(viewer));
+        byEntry.set(replacement.position, group);
+      }
+      await cache.withdraw([authorList(userId), ...targets.map((t) => homeList(t.userId))], tweetId, {
+        onlyRetweetedBy: userId,
+        replacements,
+      });
+      // A list that did not hold the undone retweet (it was merged from a celebrity's list, or sat
+      // below a trimmed list's oldest entry) still takes the next entry where it belongs.
+      for (const { entry, lists } of byEntry.values()) await cache.offer(lists, entry);
+    },
+    async TweetDeleted(tx, e) {
+      const targets = cache ? await deleteTargets(tx, e.data.tweetId) : null;
+      await ledger.TweetDeleted(tx, e);
+      if (!cache || !targets) return;
+      await cache.withdraw([...targets.authors.map(authorList), ...targets.homes.map(homeList)], e.data.tweetId);
+    },
+    Followed: (tx, e) => followChanged(tx, e, true),
+    Unfollowed: (tx, e) => followChanged(tx, e, false),
+  };
+
+  const projection = defineProjection({
+    name: HOME_TIMELINE_NAME,
+    version: HOME_TIMELINE_VERSION,
+    readsTables: HOME_TIMELINE_TABLES,
+    setup: (db) => runDdl(db, homeTimelineDdl),
+    on,
+  });
+  return { ...projection, apply: (tx, event) => inTransaction(tx, () => projection.apply(tx, event)) };
+}
+
+/**
+ * The SQL tables only, no cache: for callers that serve the timeline from SQL (fan-out on read,
+ * `readHomeTimeline(db, …)`). Same name, version and tables as the cached projection.
+ */
+export const homeTimelineProjection: Projection = createHomeTimelineProjection({ cache: null, celebrityThreshold: 10_000 });

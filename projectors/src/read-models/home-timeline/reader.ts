@@ -1,11 +1,14 @@
-import type { SqlQueryable } from '@chirp/event-store/sql/executor';
+import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor';
+import type { ListPage, ListRef, TimelineCache, TimelineEntry } from '@chirp/timeline-cache';
 import { decodeCursor, encodeCursor, validateLimit } from '../../cursor.ts';
-import { homeTables } from './schema.ts';
-import { toNumber } from '../../sql-values.ts';
+import { authorList, homeList } from './lists.ts';
+import { preceded, referenceEntries } from './queries.ts';
+import { rebuildAuthor, rebuildHome } from './rebuild.ts';
 
 export interface HomeTimelineItem {
   tweetId: string;
-  authorId: string;
+  /** The tweet's author: set by the SQL-only reader; the cached reader leaves it out (hydration has it). */
+  authorId?: string;
   /** Set when the entry that brought the tweet into the timeline is a retweet (by a followee or the user). */
   retweetedBy?: string;
   /** Position of that entry's event; the timeline is ordered by it, newest first. */
@@ -24,41 +27,191 @@ export interface HomeTimelineOptions {
   cursor?: string | null;
 }
 
+/** What the cached reader needs: the projection's database (rebuilds, SQL continuation) and the cache. */
+export interface HomeTimelineReaderDeps {
+  db: SqlExecutor;
+  cache: TimelineCache;
+}
+
 /**
  * home(u) = u's own tweets and retweets + tweets and retweets by the accounts u follows, minus
  * deleted tweets and undone retweets, each tweet once: the earliest visible entry for a tweet wins
  * (an original by u or a followee, or the first retweet by u or a followee), ordered by that
- * entry's position, newest first.
+ * entry's position, newest first. The cursor is that position (cursor.ts).
  *
+ * - `readHomeTimeline({ db, cache }, …)`: the production path (docs/timelines.md) — the user's
+ *   cached list merged with the recent lists of the celebrities they follow; rebuilt from SQL when
+ *   missing; continued from SQL past the cache's cap.
+ * - `readHomeTimeline(db, …)`: fan-out on read in SQL alone (the reference; serves the cache-less
+ *   projection).
+ */
+export function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQueryable, userId: string, options: HomeTimelineOptions): Promise<HomeTimelinePage> {
+  const limit = validateLimit(options.limit);
+  const before = options.cursor ? decodeCursor(options.cursor) : null;
+  if ('cache' in source) return readCached(source, userId, limit, before);
+  return readFromSql(source, userId, limit, before);
+}
+
+/**
  * Fan-out on read: the de-duplication (DISTINCT ON) runs over every visible entry before the
  * cursor and LIMIT, so a page is full whenever older entries exist. The earliest entry of a tweet
  * is older than every other entry of it, so filtering by the cursor before DISTINCT ON keeps it.
  */
-export async function readHomeTimeline(
-  db: SqlQueryable,
-  userId: string,
-  options: HomeTimelineOptions,
-): Promise<HomeTimelinePage> {
-  const limit = validateLimit(options.limit);
-  const before = options.cursor ? decodeCursor(options.cursor) : null;
-  const { rows } = await db.query<{ tweet_id: string; author_id: string; actor_id: string; kind: string; position: unknown }>(
-    `SELECT tweet_id, author_id, actor_id, kind, position FROM (
-       SELECT DISTINCT ON (a.tweet_id) a.tweet_id, a.author_id, a.actor_id, a.kind, a.position
-         FROM ${homeTables.activity} a
-        WHERE (a.actor_id = $1
-               OR a.actor_id IN (SELECT f.followee_id FROM ${homeTables.follows} f WHERE f.follower_id = $1 AND f.active))
-          AND ($2::bigint IS NULL OR a.position < $2::bigint)
-        ORDER BY a.tweet_id, a.position ASC
-     ) first_entries
-     ORDER BY position DESC
-     LIMIT $3`,
-    [userId, before, limit + 1],
-  );
+async function readFromSql(db: SqlQueryable, userId: string, limit: number, before: number | null): Promise<HomeTimelinePage> {
+  const rows = await referenceEntries(db, userId, { before, limit: limit + 1 });
   const items = rows.slice(0, limit).map((r): HomeTimelineItem => {
-    const item: HomeTimelineItem = { tweetId: r.tweet_id, authorId: r.author_id, sortPosition: toNumber(r.position) };
-    if (r.kind === 'retweet') item.retweetedBy = r.actor_id;
+    const item: HomeTimelineItem = { tweetId: r.tweetId, authorId: r.authorId, sortPosition: r.position };
+    if (r.retweetedBy) item.retweetedBy = r.retweetedBy;
     return item;
   });
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.sortPosition) : null };
+}
+
+// Which celebrities a user pulled last time, so that the common read is one round trip
+// (home list + author lists together). Only a hint: the home list's own pulls decide.
+const pullHints = new WeakMap<TimelineCache, Map<string, readonly string[]>>();
+const MAX_HINTS = 50_000;
+
+function hintsOf(cache: TimelineCache): Map<string, readonly string[]> {
+  let hints = pullHints.get(cache);
+  if (!hints) pullHints.set(cache, (hints = new Map()));
+  return hints;
+}
+
+interface Source {
+  page: ListPage;
+  /** From a celebrity's list: its retweets need the "no earlier entry" check. */
+  pulled: boolean;
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Reads the user's home list and the lists it pulls, all below `before`, `limit` entries each:
+ * one readMany when the pull hint is right. A missing list is rebuilt from SQL and read again;
+ * resolves to null when the home list keeps vanishing (dropped by fan-out as fast as it is built),
+ * and the caller serves from SQL.
+ */
+async function readSources(deps: HomeTimelineReaderDeps, userId: string, before: number | null, limit: number): Promise<Source[] | null> {
+  const { cache, db } = deps;
+  const hints = hintsOf(cache);
+  const read = { limit, ...(before === null ? {} : { before }) };
+  let pulls = hints.get(userId) ?? [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const refs: ListRef[] = [homeList(userId), ...pulls.map(authorList)];
+    const pages = await cache.readMany(refs, read);
+    const home = pages[0];
+    if (!home) {
+      await rebuildHome(db, cache, userId);
+      continue;
+    }
+    if (!sameSet(home.pulls, pulls)) {
+      hints.delete(userId);
+      if (hints.size >= MAX_HINTS) hints.delete(hints.keys().next().value!);
+      hints.set(userId, home.pulls);
+      const known = new Map(pulls.map((p, i) => [p, pages[i + 1] ?? null]));
+      const missing = home.pulls.filter((p) => !known.has(p));
+      const more = missing.length > 0 ? await cache.readMany(missing.map(authorList), read) : [];
+      missing.forEach((p, i) => known.set(p, more[i] ?? null));
+      pulls = home.pulls;
+      const authors = pulls.map((p) => known.get(p) ?? null);
+      const done = await completeAuthors(deps, pulls, authors, read);
+      return [{ page: home, pulled: false }, ...done.map((page) => ({ page, pulled: true }))];
+    }
+    const done = await completeAuthors(deps, pulls, pages.slice(1), read);
+    return [{ page: home, pulled: false }, ...done.map((page) => ({ page, pulled: true }))];
+  }
+  return null;
+}
+
+/** Rebuilds and reads the author lists that were missing. */
+async function completeAuthors(
+  deps: HomeTimelineReaderDeps,
+  authors: readonly string[],
+  pages: readonly (ListPage | null)[],
+  read: { limit: number; before?: number },
+): Promise<ListPage[]> {
+  const out: ListPage[] = [];
+  for (const [i, authorId] of authors.entries()) {
+    let page = pages[i] ?? null;
+    for (let attempt = 0; !page && attempt < 3; attempt++) {
+      await rebuildAuthor(deps.db, deps.cache, authorId);
+      page = await deps.cache.read(authorList(authorId), read);
+    }
+    // An author list that keeps vanishing reads as empty and incomplete: the page continues from SQL.
+    out.push(page ?? { entries: [], reachedEnd: false, pulls: [] });
+  }
+  return out;
+}
+
+/**
+ * The k-way merge. Each round reads `need` entries below the current position from every list,
+ * and emits the entries at or above the *horizon* — the highest position down to which every list
+ * is known (a list that returned `need` entries is known down to its last; an exhausted complete
+ * list entirely; an exhausted incomplete list down to its oldest entry, and below that only SQL
+ * knows). De-duplication and the celebrity-retweet check run before the page is cut, and a page
+ * is read to limit + 1 entries, so pages are full whenever older entries exist and the cursor is
+ * null exactly at the end. When the cache runs out above the end of the history, the page
+ * continues from SQL below the horizon with the same cursor semantics (position).
+ */
+async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: number, before: number | null): Promise<HomeTimelinePage> {
+  const want = limit + 1;
+  const out: TimelineEntry[] = [];
+  const emitted = new Set<string>();
+  const emit = (e: TimelineEntry) => {
+    if (emitted.has(e.tweetId)) return;
+    emitted.add(e.tweetId);
+    out.push(e);
+  };
+  let pos = before;
+  for (;;) {
+    const need = want - out.length;
+    const sources = await readSources(deps, userId, pos, need);
+    if (!sources) {
+      for (const e of await referenceEntries(deps.db, userId, { before: pos, limit: need })) emit(e);
+      break;
+    }
+    const top = pos ?? Number.POSITIVE_INFINITY;
+    let horizon = Number.NEGATIVE_INFINITY;
+    let cacheEnds = false;
+    for (const { page } of sources) {
+      const exhausted = page.entries.length < need;
+      const last = page.entries[page.entries.length - 1];
+      const known = !exhausted ? last!.position : page.reachedEnd ? Number.NEGATIVE_INFINITY : (last?.position ?? top);
+      if (known > horizon || (known === horizon && exhausted && !page.reachedEnd)) {
+        horizon = known;
+        cacheEnds = exhausted && !page.reachedEnd;
+      }
+    }
+    // Candidates: everything at or above the horizon, the earliest entry per tweet.
+    const candidates: { entry: TimelineEntry; pulled: boolean }[] = [];
+    for (const { page, pulled } of sources) {
+      for (const entry of page.entries) if (entry.position >= horizon) candidates.push({ entry, pulled });
+    }
+    const checks = candidates.filter((c) => c.pulled && c.entry.retweetedBy !== null).map((c) => c.entry);
+    const rejected = checks.length > 0 ? await preceded(deps.db, userId, checks) : new Set<string>();
+    const best = new Map<string, TimelineEntry>();
+    for (const { entry } of candidates) {
+      if (rejected.has(`${entry.tweetId}@${entry.position}`)) continue;
+      const current = best.get(entry.tweetId);
+      if (!current || entry.position < current.position) best.set(entry.tweetId, entry);
+    }
+    for (const entry of [...best.values()].sort((a, b) => b.position - a.position)) emit(entry);
+    if (out.length >= want || horizon === Number.NEGATIVE_INFINITY) break;
+    if (cacheEnds) {
+      // Past the cache: the rest of the history comes from SQL, strictly below the horizon.
+      const rest = await referenceEntries(deps.db, userId, { before: horizon === top ? pos : horizon, limit: want - out.length });
+      for (const e of rest) emit(e);
+      break;
+    }
+    pos = horizon;
+  }
+  const items = out.slice(0, limit).map((e): HomeTimelineItem => {
+    const item: HomeTimelineItem = { tweetId: e.tweetId, sortPosition: e.position };
+    if (e.retweetedBy) item.retweetedBy = e.retweetedBy;
+    return item;
+  });
+  const last = items[items.length - 1];
+  return { items, nextCursor: out.length > limit && last ? encodeCursor(last.sortPosition) : null };
 }
