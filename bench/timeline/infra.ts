@@ -140,3 +140,28 @@ function idOf(flag: '-u' | '-g'): number {
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
+
+/** A fresh database on a given server (CHIRP_BENCH_DATABASE_URL), dropped at clean-up. */
+export async function freshDatabase(adminUrl: string): Promise<string> {
+  const { default: pg } = await import('pg');
+  const name = `chirp_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  onCleanup(async () => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await c.end();
+    }
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,34 @@
+import type { EventStore, SqlQueryable } from '@chirp/event-store';
+import { Progress } from '@chirp/platform/progress';
+import { sleep } from './stats.ts';
+
+/**
+ * Waits until every named projection's checkpoint has reached the store's head, with a progress
+ * line (events behind the slowest projection; rate and ETA).
+ */
+export async function waitForCatchUp(db: SqlQueryable, store: EventStore, names: readonly string[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const head = await store.headPosition();
+  const total = await store.countAfter(0, 50_000_000);
+  const progress = new Progress('projections catch up', total, 'events');
+  let done = 0;
+  for (;;) {
+    const { rows } = await db.query<{ name: string; position: number; state: string; last_error: string | null }>(
+      `SELECT name, position, state, last_error FROM projection_checkpoints WHERE name = ANY($1::text[])`,
+      [names],
+    );
+    const slowest = rows.length < names.length ? 0 : Math.min(...rows.map((r) => r.position));
+    if (slowest >= head) break;
+    const stalled = rows.find((r) => r.state === 'stalled');
+    if (stalled) throw new Error(`projection ${stalled.name} stalled: ${stalled.last_error}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`projections did not catch up within ${timeoutMs / 1000} s`);
+    const behind = await store.countAfter(slowest, total);
+    const nowDone = total - behind;
+    if (nowDone > done) progress.tick(nowDone - done);
+    done = Math.max(done, nowDone);
+    await sleep(2000);
+  }
+  progress.tick(total - done);
+  progress.finish();
+  return (Date.now() - started) / 1000;
+}

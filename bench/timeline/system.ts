@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, onCleanup, stopChild, waitForPort } from './infra.ts';
+
+/**
+ * The system under test as separate processes, the distributed topology of `npm run start:*`:
+ * the command API and the query API are the platform's own entry points; the projectors run in
+ * projector-process.ts (the platform's projector entry point cannot yet be given the cache).
+ * The load generators run in the benchmark's process, so they never share an event loop with
+ * what they measure.
+ */
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface SystemOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  jwtSecret: string;
+  celebrityThreshold: number;
+  timelineMax: number;
+  /** Run the hybrid home-timeline projection on Redis in the projector process. */
+  projectorCache: boolean;
+  /** The platform config's Redis URL key, when it has one (then the APIs get the cache too). */
+  platformRedisKey: string | null;
+}
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface System {
+  commandUrl: string;
+  queryUrl: string;
+  projectors: RunningProcess;
+  projectorInfo: { hybrid: boolean; projections: string[] };
+  stop(): Promise<void>;
+}
+
+export function serviceEnv(o: SystemOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    CHIRP_HOST: '127.0.0.1',
+    CHIRP_DATABASE_URL: o.databaseUrl,
+    CHIRP_JWT_SECRET: o.jwtSecret,
+    CHIRP_CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
+    CHIRP_TIMELINE_MAX: String(o.timelineMax),
+    CHIRP_REDIS_URL: o.redisUrl,
+    CHIRP_SHUTDOWN_GRACE_MS: '1000',
+  };
+  if (o.platformRedisKey) env[o.platformRedisKey] = o.redisUrl;
+  return env;
+}
+
+export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, name: string): RunningProcess {
+  // node --import tsx, not the tsx CLI: the CLI SIGKILLs its child shortly after relaying a signal.
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (c: Buffer) => {
+    output += c.toString();
+    if (output.length > 20_000) output = output.slice(-10_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const stop = () => stopChild(child);
+  onCleanup(stop);
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && code !== null && signal === null) console.error(`${name} exited with ${code}:\n${output.slice(-2000)}`);
+  });
+  return { child, output: () => output, stop };
+}
+
+async function startService(bin: string, portVar: string, env: NodeJS.ProcessEnv, name: string): Promise<{ url: string; proc: RunningProcess }> {
+  const port = await freePort();
+  const proc = spawnTs(join(repoRoot, 'platform', 'src', 'bin', bin), [], { ...env, [portVar]: String(port) }, name);
+  await waitForPort(port, proc.child, proc.output, 60_000);
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+/** Starts the projectors first (they create the read models' tables), then both APIs. */
+export async function startSystem(o: SystemOptions): Promise<System> {
+  const env = serviceEnv(o);
+  const projectors = spawnTs(join(repoRoot, 'bench', 'timeline', 'projector-process.ts'), [], { ...env, BENCH_PROJECTOR_CACHE: o.projectorCache ? '1' : '0' }, 'projectors');
+  const projectorInfo = await new Promise<{ hybrid: boolean; projections: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`projectors did not start within 60 s:\n${projectors.output()}`)), 60_000);
+    projectors.child.stdout!.on('data', () => {
+      const line = projectors.output().split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      }
+    });
+    projectors.child.once('exit', () => reject(new Error(`projectors exited:\n${projectors.output()}`)));
+  });
+  const [command, query] = await Promise.all([
+    startService('start-command-api.ts', 'CHIRP_COMMAND_PORT', env, 'command API'),
+    startService('start-query-api.ts', 'CHIRP_QUERY_PORT', env, 'query API'),
+  ]);
+  return {
+    commandUrl: command.url,
+    queryUrl: query.url,
+    projectors,
+    projectorInfo,
+    async stop() {
+      await Promise.all([command.proc.stop(), query.proc.stop()]);
+      await projectors.stop();
+    },
+  };
+}
