@@ -15,16 +15,20 @@ type Command =
   | { kind: 'post'; a: number }
   | { kind: 'retweet' | 'undo' | 'delete' | 'lateRetweet'; a: number; k: number };
 
-const command = (users: number): fc.Arbitrary<Command> =>
-  fc.oneof(
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('follow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('unfollow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
-    { weight: 5, arbitrary: fc.record({ kind: fc.constant('post' as const), a: fc.nat(users - 1) }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('retweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('undo' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateRetweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
+// User 0 is the likely celebrity: followed and retweeting more often than the others.
+const command = (users: number): fc.Arbitrary<Command> => {
+  const anyone = fc.nat(users - 1);
+  const star = fc.oneof(fc.constant(0), anyone);
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('follow' as const), a: anyone, b: star }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('unfollow' as const), a: anyone, b: star }) },
+    { weight: 5, arbitrary: fc.record({ kind: fc.constant('post' as const), a: anyone }) },
+    { weight: 4, arbitrary: fc.record({ kind: fc.constant('retweet' as const), a: star, k: fc.nat(50) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('undo' as const), a: star, k: fc.nat(50) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), a: anyone, k: fc.nat(50) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('lateRetweet' as const), a: anyone, k: fc.nat(50) }) },
   );
+};
 
 const scenario = fc
   .integer({ min: 3, max: 6 })
@@ -37,7 +41,7 @@ const scenario = fc
       maxEntries: fc.constantFrom(4, 7),
       delivery: fc.constantFrom('in-order' as const, 'redelivered' as const, 'interleaved' as const),
       seed: fc.integer({ min: 1, max: 2 ** 30 }),
-      pageSizes: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
+      pageSizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
     }),
   );
 
