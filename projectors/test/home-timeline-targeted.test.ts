@@ -189,20 +189,22 @@ describe.each(setups)('cached home timeline, targeted ($label)', (setup) => {
     const t = uuid();
     h.post(a!, t); // u does not follow a
     const cRetweet = h.retweet(t, a!, c!);
+    const cPosts = [h.post(c!, uuid()), h.post(c!, uuid())];
     const fRetweet = h.retweet(t, a!, f!);
+    const newer = [h.post(f!, uuid()), h.post(f!, uuid()), h.post(f!, uuid())];
     const { executor } = rig.backend;
-    const before = h.events.slice(0, -2);
+    const before = h.events.slice(0, -7);
     await applyBatch(executor, rig.projection, before);
     await rig.read(u!, 1);
     // Streams interleaved: f's retweet is delivered (and fanned out) before c's earlier one.
     await applyBatch(executor, rig.projection, [fRetweet]);
-    await applyBatch(executor, rig.projection, [cRetweet]);
+    await applyBatch(executor, rig.projection, [cRetweet, ...cPosts, ...newer]);
     expect(await rig.readAll(u!, [1])).toEqual(expectedHome(h.events, u!));
-    expect((await rig.read(u!, 5)).items[0]).toMatchObject({ tweetId: t, retweetedBy: c });
+    expect((await rig.read(u!, 10)).items[5]).toMatchObject({ tweetId: t, retweetedBy: c });
     // And when c undoes it, f's retweet comes back in its place.
     h.undoRetweet(t, a!, c!);
     await applyBatch(executor, rig.projection, h.events.slice(-1));
     expect(await rig.readAll(u!, [1])).toEqual(expectedHome(h.events, u!));
-    expect((await rig.read(u!, 5)).items[0]).toMatchObject({ tweetId: t, retweetedBy: f });
+    expect((await rig.read(u!, 5)).items[3]).toMatchObject({ tweetId: t, retweetedBy: f });
   });
 });
