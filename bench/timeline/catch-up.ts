@@ -6,17 +6,24 @@ import { sleep } from './stats.ts';
  * Waits until every named projection's checkpoint has reached the store's head, with a progress
  * line (events behind the slowest projection; rate and ETA).
  */
-export async function waitForCatchUp(db: SqlQueryable, store: EventStore, names: readonly string[], timeoutMs: number): Promise<number> {
+export async function waitForCatchUp(
+  db: SqlQueryable,
+  store: EventStore,
+  names: readonly string[],
+  timeoutMs: number,
+): Promise<{ seconds: number; events: number; perProjection: Record<string, number> }> {
   const started = Date.now();
   const head = await store.headPosition();
   const total = await store.countAfter(0, 50_000_000);
   const progress = new Progress('projections catch up', total, 'events');
   let done = 0;
+  const perProjection: Record<string, number> = {};
   for (;;) {
     const { rows } = await db.query<{ name: string; position: number; state: string; last_error: string | null }>(
       `SELECT name, position, state, last_error FROM projection_checkpoints WHERE name = ANY($1::text[])`,
       [names],
     );
+    for (const r of rows) if (r.position >= head && perProjection[r.name] === undefined) perProjection[r.name] = Math.round((Date.now() - started) / 1000);
     const slowest = rows.length < names.length ? 0 : Math.min(...rows.map((r) => r.position));
     if (slowest >= head) break;
     const stalled = rows.find((r) => r.state === 'stalled');
@@ -30,5 +37,5 @@ export async function waitForCatchUp(db: SqlQueryable, store: EventStore, names:
   }
   progress.tick(total - done);
   progress.finish();
-  return (Date.now() - started) / 1000;
+  return { seconds: (Date.now() - started) / 1000, events: total, perProjection };
 }

@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-
 /**
  * The synthetic social graph, decided in memory before anything is written: users ranked by
  * popularity, in-degrees from a Zipf–Mandelbrot law d(r) = C / (r + q)^s capped at N − 1, with C
@@ -87,6 +85,15 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** A version-4-shaped UUID from the PRNG (lowercase, as the domain's ids are). */
+export function seededUuid(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = '89ab'[Math.floor(random() * 4)]!;
+  const h = hex.join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /** In-degree of the account at rank r (1-based). */
 export function inDegree(o: GraphOptions, rank: number): number {
   const c = o.topFraction * o.users * Math.pow(1 + o.shift, o.exponent);
@@ -96,7 +103,9 @@ export function inDegree(o: GraphOptions, rank: number): number {
 export function buildGraph(o: GraphOptions): Graph {
   const n = o.users;
   const random = prng(o.seed);
-  const users: User[] = Array.from({ length: n }, (_, index) => ({ index, userId: randomUUID(), handle: `bench_${index}` }));
+  // Ids come from the seeded PRNG too: the same options give the same graph, so a saved fixture
+  // (fixture.ts) can be reused with the graph rebuilt in memory.
+  const users: User[] = Array.from({ length: n }, (_, index) => ({ index, userId: seededUuid(random), handle: `bench_${index}` }));
   const followees: number[][] = Array.from({ length: n }, () => []);
 
   // Reserved users: the least popular ones (rank n, n-1, …), whose follows are designed below.

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Throwaway PostgreSQL and Redis for one benchmark run, and the clean-up registry that stops
@@ -53,8 +53,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A throwaway PostgreSQL server (fsync off) in a temp dir, as test-support/global-setup.ts starts one. */
-export async function startPostgres(): Promise<string> {
+export interface Postgres {
+  url: string;
+  /** Stops the server, copies its data directory to `dir` (replacing it), starts it again. */
+  snapshotTo(dir: string): Promise<void>;
+}
+
+/**
+ * A throwaway PostgreSQL server (fsync off) in a temp dir, as test-support/global-setup.ts starts
+ * one; with `from`, on a copy of a saved data directory (a fixture) instead of a new one.
+ */
+export async function startPostgres(from?: string): Promise<Postgres> {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
   const bin = versions.map((v) => join(root, v, 'bin')).find((b) => existsSync(join(b, 'initdb')));
@@ -71,7 +80,8 @@ export async function startPostgres(): Promise<string> {
   };
   const port = await freePort();
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  if (from) run('cp', ['-a', from, data]);
+  else run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
@@ -84,9 +94,26 @@ export async function startPostgres(): Promise<string> {
     '-c max_wal_size=4GB',
     '-c checkpoint_timeout=30min',
   ].join(' ');
-  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
-  onCleanup(() => run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']));
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  let running = false;
+  start();
+  running = true;
+  onCleanup(() => {
+    if (running) run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+  });
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async snapshotTo(target: string) {
+      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', 'stop']);
+      running = false;
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(dirname(target), { recursive: true });
+      if (asRoot) chownSync(dirname(target), idOf('-u'), idOf('-g'));
+      run('cp', ['-a', data, target]);
+      start();
+      running = true;
+    },
+  };
 }
 
 /** A throwaway `redis-server` without persistence. */

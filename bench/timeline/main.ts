@@ -11,6 +11,7 @@ import { waitForCatchUp } from './catch-up.ts';
 import { generate } from './generate-graph.ts';
 import { buildGraph, defaultGraphOptions, describeGraph, followersOf } from './graph-model.ts';
 import { callOk, closeClient } from './http-client.ts';
+import { fixtureDataDir, fixtureKey, hasFixture, markFixtureComplete } from './fixture.ts';
 import { cleanUp, freshDatabase, onCleanup, startPostgres, startRedis } from './infra.ts';
 import { measureDeliveryLag } from './measure-delivery-lag.ts';
 import { measureFanout } from './measure-fanout.ts';
@@ -45,33 +46,41 @@ try {
   meta.capabilities = caps;
   console.error(`timeline capabilities: ${JSON.stringify(caps)}`);
 
-  step('starting PostgreSQL and Redis');
-  const databaseUrl = o.databaseUrl ? await freshDatabase(o.databaseUrl) : await startPostgres();
+  const graphOptions = { ...defaultGraphOptions(o.users), celebrityThreshold: o.celebrityThreshold };
+  const key = o.fixture && !o.databaseUrl ? fixtureKey(repoRoot, { graphOptions, appendPath: o.appendPath }) : null;
+  const reuse = key !== null && hasFixture(key);
+  meta.fixture = key ? { key, reused: reuse } : null;
+
+  step(reuse ? `starting PostgreSQL on a copy of the saved database ${key} and Redis` : 'starting PostgreSQL and Redis');
+  const pg = o.databaseUrl ? null : await startPostgres(reuse ? fixtureDataDir(key!) : undefined);
+  const databaseUrl = pg ? pg.url : await freshDatabase(o.databaseUrl!);
   const redisUrl = o.redisUrl ?? (await startRedis());
   const redis = new Redis(redisUrl);
   onCleanup(() => void redis.disconnect());
-  const executor = await openPgExecutor(databaseUrl, { maxConnections: 8 });
-  const store = await createSqlEventStore(executor);
+  let executor = await openPgExecutor(databaseUrl, { maxConnections: 8 });
+  let store = await createSqlEventStore(executor);
   onCleanup(async () => {
     await store.close();
     await executor.close();
   });
 
   step(`building a ${o.users.toLocaleString('en-US')}-user graph`);
-  const graph = buildGraph({ ...defaultGraphOptions(o.users), celebrityThreshold: o.celebrityThreshold });
+  const graph = buildGraph(graphOptions);
   const shape = describeGraph(graph);
   console.error(shape);
   Object.assign(meta, { users: shape.users, follows: shape.follows, tweets: shape.tweets, graph: shape });
 
-  step(`writing the graph as events (${o.appendPath} append path)`);
   const passwordHash = await hashPassword(randomBytes(12).toString('hex'));
-  const generated = await generate(executor, graph, { batch: o.appendPath === 'bulk' ? 2_000 : 500, workers: 3, passwordHash, appendPath: o.appendPath });
-  meta.generateSeconds = Math.round(generated.seconds);
-  meta.appendsPerSecond = Math.round(generated.appends / generated.seconds);
+  if (!reuse) {
+    step(`writing the graph as events (${o.appendPath} append path)`);
+    const generated = await generate(executor, graph, { batch: o.appendPath === 'bulk' ? 2_000 : 500, workers: 3, passwordHash, appendPath: o.appendPath });
+    meta.generateSeconds = Math.round(generated.seconds);
+    meta.appendsPerSecond = Math.round(generated.appends / generated.seconds);
+  }
 
   step('starting the system (projectors, command API, query API) and catching up');
   const jwtSecret = randomBytes(32).toString('hex');
-  const system = await startSystem({
+  const systemOptions = {
     databaseUrl,
     redisUrl,
     jwtSecret,
@@ -79,10 +88,27 @@ try {
     timelineMax: o.timelineMax,
     projectorCache: o.projectorCache && caps.hybridProjection,
     platformRedisKey: caps.platformRedisKey,
-  });
+  };
+  let system = await startSystem(systemOptions);
   onCleanup(() => system.stop());
   console.error(`projectors: ${JSON.stringify(system.projectorInfo)}; command API ${system.commandUrl}; query API ${system.queryUrl}`);
-  meta.catchUpSeconds = Math.round(await waitForCatchUp(executor, store, system.projectorInfo.projections, 30 * 60_000));
+  const caughtUp = await waitForCatchUp(executor, store, system.projectorInfo.projections, 60 * 60_000);
+  meta.catchUpSeconds = Math.round(caughtUp.seconds);
+  meta.catchUpEventsPerSecond = Math.round(caughtUp.events / caughtUp.seconds);
+  meta.catchUpSecondsByProjection = caughtUp.perProjection;
+
+  if (key && !reuse && pg) {
+    step(`saving the caught-up database as fixture ${key} (the next run with this graph and code starts here)`);
+    await system.stop();
+    await store.close();
+    await executor.close();
+    await pg.snapshotTo(fixtureDataDir(key));
+    markFixtureComplete(key, { graph: shape, savedAt: new Date().toISOString() });
+    executor = await openPgExecutor(databaseUrl, { maxConnections: 8 });
+    store = await createSqlEventStore(executor);
+    system = await startSystem(systemOptions);
+    await waitForCatchUp(executor, store, system.projectorInfo.projections, 60_000);
+  }
 
   const tokens = createTokenService(jwtSecret, 86_400);
   const tokenOf = (i: number) => tokens.issue({ userId: graph.users[i]!.userId, handle: graph.users[i]!.handle, roles: [] });

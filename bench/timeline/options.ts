@@ -25,6 +25,8 @@ export interface BenchOptions {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   writeDoc: boolean;
+  /** Reuse (or save) the caught-up database for the same graph and code (fixture.ts). */
+  fixture: boolean;
 }
 
 const HELP = `npm run bench:timeline [-- options]
@@ -36,6 +38,7 @@ const HELP = `npm run bench:timeline [-- options]
   --append-path P         bulk (default) | store (appendInTransaction per stream; slow)
   --no-projector-cache    run the SQL-only home-timeline projection even if the hybrid one exists
   --no-doc                do not rewrite docs/performance.md
+  --no-fixture            generate and catch up from scratch, even if a saved database fits
 Environment: CHIRP_BENCH_DATABASE_URL, CHIRP_BENCH_REDIS_URL use existing servers (a fresh
 database is created on the PostgreSQL server and dropped at the end; the Redis should be a
 dedicated one: the system under test writes its default 'chirp:' keys there).`;
@@ -52,6 +55,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'append-path': { type: 'string' },
       'no-projector-cache': { type: 'boolean', default: false },
       'no-doc': { type: 'boolean', default: false },
+      'no-fixture': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -93,5 +97,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     databaseUrl: env.CHIRP_BENCH_DATABASE_URL || undefined,
     redisUrl: env.CHIRP_BENCH_REDIS_URL || undefined,
     writeDoc: !values['no-doc'],
+    fixture: !values['no-fixture'],
   };
 }

@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, onCleanup, stopChild, waitForPort } from './infra.ts';
+import { projectionsFor } from './timeline-wiring.ts';
 
 /**
  * The system under test as separate processes, the distributed topology of `npm run start:*`:
  * the command API and the query API are the platform's own entry points; the projectors run in
- * projector-process.ts (the platform's projector entry point cannot yet be given the cache).
+ * projector-process.ts (the platform's projector entry point cannot yet be given the cache), one
+ * process per heavy projection.
  * The load generators run in the benchmark's process, so they never share an event loop with
  * what they measure.
  */
@@ -34,7 +36,7 @@ export interface RunningProcess {
 export interface System {
   commandUrl: string;
   queryUrl: string;
-  projectors: RunningProcess;
+  projectors: RunningProcess[];
   projectorInfo: { hybrid: boolean; projections: string[] };
   stop(): Promise<void>;
 }
@@ -80,21 +82,42 @@ async function startService(bin: string, portVar: string, env: NodeJS.ProcessEnv
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
-/** Starts the projectors first (they create the read models' tables), then both APIs. */
-export async function startSystem(o: SystemOptions): Promise<System> {
-  const env = serviceEnv(o);
-  const projectors = spawnTs(join(repoRoot, 'bench', 'timeline', 'projector-process.ts'), [], { ...env, BENCH_PROJECTOR_CACHE: o.projectorCache ? '1' : '0' }, 'projectors');
-  const projectorInfo = await new Promise<{ hybrid: boolean; projections: string[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`projectors did not start within 60 s:\n${projectors.output()}`)), 60_000);
-    projectors.child.stdout!.on('data', () => {
-      const line = projectors.output().split('\n').find((l) => l.startsWith('{"ready"'));
+/**
+ * The projection groups, one process each: the two that apply per-event SQL to every follow
+ * (profiles, home-timeline) alone, the light ones together.
+ */
+export async function projectorGroups(): Promise<string[][]> {
+  const { projections } = await projectionsFor(null, 1);
+  const names = projections.map((p) => p.name);
+  const heavy = ['home-timeline', 'profiles'].filter((n) => names.includes(n));
+  const light = names.filter((n) => !heavy.includes(n));
+  return [...heavy.map((n) => [n]), ...(light.length > 0 ? [light] : [])];
+}
+
+async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[]): Promise<{ proc: RunningProcess; info: { hybrid: boolean; projections: string[] } }> {
+  const proc = spawnTs(join(repoRoot, 'bench', 'timeline', 'projector-process.ts'), [], { ...env, BENCH_ONLY: group.join(',') }, `projectors ${group.join(',')}`);
+  const info = await new Promise<{ hybrid: boolean; projections: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`projectors did not start within 60 s:\n${proc.output()}`)), 60_000);
+    proc.child.stdout!.on('data', () => {
+      const line = proc.output().split('\n').find((l) => l.startsWith('{"ready"'));
       if (line) {
         clearTimeout(timer);
         resolve(JSON.parse(line));
       }
     });
-    projectors.child.once('exit', () => reject(new Error(`projectors exited:\n${projectors.output()}`)));
+    proc.child.once('exit', () => reject(new Error(`projectors exited:\n${proc.output()}`)));
   });
+  return { proc, info };
+}
+
+/** Starts the projectors first (they create the read models' tables), then both APIs. */
+export async function startSystem(o: SystemOptions): Promise<System> {
+  const env = { ...serviceEnv(o), BENCH_PROJECTOR_CACHE: o.projectorCache ? '1' : '0' };
+  const started = await Promise.all((await projectorGroups()).map((g) => startProjectorProcess(env, g)));
+  const projectorInfo = {
+    hybrid: started.some((s) => s.info.hybrid),
+    projections: started.flatMap((s) => s.info.projections),
+  };
   const [command, query] = await Promise.all([
     startService('start-command-api.ts', 'CHIRP_COMMAND_PORT', env, 'command API'),
     startService('start-query-api.ts', 'CHIRP_QUERY_PORT', env, 'query API'),
@@ -102,11 +125,11 @@ export async function startSystem(o: SystemOptions): Promise<System> {
   return {
     commandUrl: command.url,
     queryUrl: query.url,
-    projectors,
+    projectors: started.map((s) => s.proc),
     projectorInfo,
     async stop() {
       await Promise.all([command.proc.stop(), query.proc.stop()]);
-      await projectors.stop();
+      await Promise.all(started.map((s) => s.proc.stop()));
     },
   };
 }
