@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqlEventStore, openPgExecutor, openPgliteExecutor } from '@chirp/event-store';
-import { allProjections } from '@chirp/projectors/read-models/index';
+import { createProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
 import { ConfigSchema } from '@chirp/platform/config';
 import type { Database } from '@chirp/platform/database';
 import { startCommandApi, startQueryApi, tokenServiceFor } from '@chirp/platform/services';
+import { openTimelineCache } from '@chirp/platform/timeline';
 import { createTestDatabase } from './database.ts';
 
 export interface TestSystem {
@@ -49,7 +50,9 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
     },
   };
   const tokens = tokenServiceFor(config);
-  const projectors = await startProjectors(store, executor, allProjections);
+  const timelines = await openTimelineCache(config, db);
+  const projections = createProjections({ homeTimeline: { cache: timelines.cache, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } });
+  const projectors = await startProjectors(store, executor, projections);
   const commandApi = await startCommandApi(db, config, tokens);
   const observe = options.observeQuerySql;
   const queryDb: Database = observe
@@ -64,7 +67,7 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
         },
       }
     : db;
-  const queryApi = await startQueryApi(queryDb, config, tokens);
+  const queryApi = await startQueryApi(queryDb, config, tokens, timelines.cache);
   return {
     commandUrl: commandApi.url,
     queryUrl: queryApi.url,
@@ -72,6 +75,7 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
     async stop() {
       await Promise.all([commandApi.close(), queryApi.close()]);
       await projectors.stop();
+      await timelines.close();
       await db.close();
       await testDb?.drop();
       rmSync(dataDir, { recursive: true, force: true });

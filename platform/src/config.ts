@@ -24,6 +24,13 @@ export const ConfigSchema = z
       .default('')
       .transform((s) => new Set(s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))),
     CHIRP_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveMs.default(60_000),
+    CHIRP_REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    CHIRP_TIMELINE_MAX: z.coerce.number().int().min(1).max(10_000).default(800),
+    CHIRP_CELEBRITY_THRESHOLD: z.coerce.number().int().min(1).default(10_000),
+    CHIRP_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)

@@ -1,6 +1,7 @@
 import { createCommandApi, createSqlIdempotencyStore } from '@chirp/command-api';
 import { createTokenService, type TokenService } from '@chirp/http-kit';
 import { createQueryApi } from '@chirp/query-api';
+import type { TimelineCache } from '@chirp/timeline-cache';
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
 import { listen, type RunningServer } from './http-server.ts';
@@ -22,8 +23,14 @@ export async function startCommandApi(db: Database, config: Config, tokens: Toke
 }
 
 /** The query API, listening on CHIRP_HOST:CHIRP_QUERY_PORT. */
-export async function startQueryApi(db: Database, config: Config, tokens: TokenService): Promise<RunningServer> {
-  const api = createQueryApi({ db: db.executor, store: db.store, tokens, consistencyWaitMs: config.CHIRP_CONSISTENCY_WAIT_MS });
+export async function startQueryApi(db: Database, config: Config, tokens: TokenService, timelineCache?: TimelineCache): Promise<RunningServer> {
+  const api = createQueryApi({
+    db: db.executor,
+    store: db.store,
+    tokens,
+    consistencyWaitMs: config.CHIRP_CONSISTENCY_WAIT_MS,
+    ...(timelineCache ? { homeTimeline: { db: db.executor, cache: timelineCache } } : {}),
+  });
   let server: RunningServer;
   try {
     server = await listen(api.app, config.CHIRP_HOST, config.CHIRP_QUERY_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });

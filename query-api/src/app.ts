@@ -4,7 +4,7 @@ import { Handle } from '@chirp/domain';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
 import { createJsonApp, notFound, parseParams, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
 import { InvalidCursorError } from '@chirp/projectors/cursor';
-import { readHomeTimeline } from '@chirp/projectors/read-models/home-timeline/reader';
+import { readHomeTimeline, type HomeTimelineReaderDeps } from '@chirp/projectors/read-models/home-timeline/reader';
 import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
@@ -21,6 +21,8 @@ export interface QueryApiOptions {
   consistencyWaitMs: number;
   /** How often read-your-writes waits re-read the checkpoints while someone waits; default 15 ms. */
   consistencyPollMs?: number;
+  /** The home timeline's cache and database (docs/timelines.md); without it the timeline is served from SQL. */
+  homeTimeline?: HomeTimelineReaderDeps;
 }
 
 export interface QueryApi {
@@ -89,7 +91,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     const { userId } = principalOf(res);
     const page = parsePage(req.query);
     await consistent(req, res, reads.timeline);
-    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(db, userId, { limit, cursor }))));
+    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(options.homeTimeline ?? db, userId, { limit, cursor }))));
   });
 
   app.get('/v1/projections', async (req, res) => {

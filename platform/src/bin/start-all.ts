@@ -1,10 +1,11 @@
-import { allProjections } from '@chirp/projectors/read-models/index';
+import { createProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
 import { loadConfig } from '../config.ts';
 import { describeDatabase, openDatabase } from '../database.ts';
 import type { RunningServer } from '../http-server.ts';
 import { runService } from '../process-lifecycle.ts';
 import { startCommandApi, startQueryApi, tokenServiceFor } from '../services.ts';
+import { openTimelineCache } from '../timeline.ts';
 
 /** `npm start`: command API, query API and every projector in one process. */
 runService('chirp', async (life) => {
@@ -13,7 +14,10 @@ runService('chirp', async (life) => {
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const tokens = await life.step('cannot read the JWT secret', () => tokenServiceFor(config));
-  const projectors = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, allProjections));
+  const timelines = await life.step('cannot open the timeline cache', () => openTimelineCache(config, db));
+  life.onStop(() => timelines.close());
+  const projections = createProjections({ homeTimeline: { cache: timelines.cache, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } });
+  const projectors = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, projections));
   life.onStop(() => projectors.stop());
   // Both APIs stop together, so neither keeps accepting requests while the other drains.
   const servers: RunningServer[] = [];
@@ -22,14 +26,15 @@ runService('chirp', async (life) => {
   });
   const commandApi = await life.step('cannot start the command API', () => startCommandApi(db, config, tokens));
   servers.push(commandApi);
-  const queryApi = await life.step('cannot start the query API', () => startQueryApi(db, config, tokens));
+  const queryApi = await life.step('cannot start the query API', () => startQueryApi(db, config, tokens, timelines.cache));
   servers.push(queryApi);
   console.log(
     [
       `Chirp is running on ${db.description} (pid ${process.pid})`,
       `  command API  ${commandApi.url}`,
       `  query API    ${queryApi.url}`,
-      `  projections  ${allProjections.map((p) => p.name).join(', ')} (status: ${queryApi.url}/v1/projections)`,
+      `  projections  ${projections.map((p) => p.name).join(', ')} (status: ${queryApi.url}/v1/projections)`,
+      `  timelines    ${timelines.description}`,
     ].join('\n'),
   );
 });

@@ -2,6 +2,7 @@ import { loadConfig } from '../config.ts';
 import { describeDatabase, openDatabase } from '../database.ts';
 import { runService } from '../process-lifecycle.ts';
 import { startQueryApi, tokenServiceFor } from '../services.ts';
+import { openTimelineCache } from '../timeline.ts';
 
 /** `npm run start:query-api`: the query API alone, on PostgreSQL (CHIRP_DATABASE_URL). */
 runService('query-api', async (life) => {
@@ -9,7 +10,9 @@ runService('query-api', async (life) => {
   life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
-  const server = await life.step('cannot start the query API', () => startQueryApi(db, config, tokenServiceFor(config)));
+  const timelines = await life.step('cannot open the timeline cache', () => openTimelineCache(config, db));
+  life.onStop(() => timelines.close());
+  const server = await life.step('cannot start the query API', () => startQueryApi(db, config, tokenServiceFor(config), timelines.cache));
   life.onStop(() => server.close());
   console.log(`query API ${server.url} on ${db.description} (pid ${process.pid})`);
 });
