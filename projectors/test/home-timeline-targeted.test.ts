@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, expectedHome, openRig, PairHistory, setups, type TimelineRig } from './home-timeline-support.ts';
+import { CHECKPOINT_TABLE, ensureCheckpointTable } from '../src/checkpoints.ts';
 import { decodeEvent } from '../src/projection.ts';
 import { uuid } from './support.ts';
 
@@ -206,5 +207,54 @@ describe.each(setups)('cached home timeline, targeted ($label)', (setup) => {
     await applyBatch(executor, rig.projection, h.events.slice(-1));
     expect(await rig.readAll(u!, [1])).toEqual(expectedHome(h.events, u!));
     expect((await rig.read(u!, 5)).items[3]).toMatchObject({ tweetId: t, retweetedBy: f });
+  });
+});
+
+describe('rebuilds are serialised with fan-out (PostgreSQL)', () => {
+  let rig: TimelineRig;
+  beforeAll(async () => {
+    rig = await openRig(setups.find((s) => s.engine === 'postgres')!, 'ht_serial');
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('a rebuild waits for the batch holding the checkpoint row, then sees its entries', async () => {
+    await rig.reconfigure({ maxEntries: 5, celebrityThreshold: 5 });
+    const { executor } = rig.backend;
+    await ensureCheckpointTable(executor);
+    await executor.query(
+      `INSERT INTO ${CHECKPOINT_TABLE} (name, version, position) VALUES ($1, $2, 0) ON CONFLICT (name) DO NOTHING`,
+      [rig.projection.name, rig.projection.version],
+    );
+    const h = new PairHistory();
+    const [u, a] = [uuid(), uuid()];
+    h.register(u, 'uuu');
+    h.register(a, 'aaa');
+    h.follow(u, a);
+    await applyBatch(executor, rig.projection, h.events.slice());
+    const post = h.post(a, uuid());
+    const other = await rig.backend.openExecutor();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let batchStarted!: () => void;
+    const started = new Promise<void>((r) => (batchStarted = r));
+    // A batch: the checkpoint compare-and-set first (the row stays locked), then the event.
+    const batch = other.transaction(async (tx) => {
+      await tx.query(`UPDATE ${CHECKPOINT_TABLE} SET position = 1 WHERE name = $1`, [rig.projection.name]);
+      batchStarted();
+      await held;
+      await rig.projection.apply(tx, decodeEvent(post));
+    });
+    await started;
+    let readDone = false;
+    const read = rig.read(u, 5).then((page) => ((readDone = true), page));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readDone).toBe(false); // the rebuild waits for the batch
+    release();
+    await batch;
+    const page = await read;
+    expect(page.items).toEqual(expectedHome(h.events, u));
+    expect(page.items.map((i) => i.tweetId)).toEqual([(post.data as { tweetId: string }).tweetId]);
   });
 });
