@@ -47,9 +47,12 @@ try {
   console.error(`timeline capabilities: ${JSON.stringify(caps)}`);
 
   const graphOptions = { ...defaultGraphOptions(o.users), celebrityThreshold: o.celebrityThreshold };
-  const key = o.fixture && !o.databaseUrl ? fixtureKey(repoRoot, { graphOptions, appendPath: o.appendPath }) : null;
+  const computedKey = o.fixture && !o.databaseUrl ? fixtureKey(repoRoot, { graphOptions, appendPath: o.appendPath }) : null;
+  // CHIRP_BENCH_FIXTURE=<key> forces a saved database made by other code (recorded in the results).
+  const forced = o.fixture && !o.databaseUrl && process.env.CHIRP_BENCH_FIXTURE ? process.env.CHIRP_BENCH_FIXTURE : null;
+  const key = forced ?? computedKey;
   const reuse = key !== null && hasFixture(key);
-  meta.fixture = key ? { key, reused: reuse } : null;
+  meta.fixture = key ? { key, reused: reuse, forcedOverKey: forced && forced !== computedKey ? computedKey : null } : null;
 
   step(reuse ? `starting PostgreSQL on a copy of the saved database ${key} and Redis` : 'starting PostgreSQL and Redis');
   const pg = o.databaseUrl ? null : await startPostgres(reuse ? fixtureDataDir(key!) : undefined);
@@ -175,6 +178,8 @@ try {
     celebrityToken: await tokenOf(graph.celebrityAuthor),
     posts: o.posts,
     fanoutPosts: o.fanoutPosts,
+    cachedFollowers: meta.warmedTimelines ? followersOf(graph, graph.ordinaryAuthor).filter((f) => warm.has(f)).length : 0,
+    headPosition: () => store.headPosition(),
     db: executor,
     projection: 'home-timeline',
   });

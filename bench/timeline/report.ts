@@ -77,6 +77,15 @@ export function buildRows(r: Omit<Results, 'rows'>, followers: { ordinary: numbe
       verdict: '',
       path: paths.posts,
     });
+    rows.push({
+      measure: `1. projector fan-out backlog after ${'the latency posts'}: drain time, and the projection's own insert rate`,
+      value: `${p.drainSeconds} s to drain; ${rate(p.projectorInsertsPerSecond)} timeline inserts`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      verdict: '',
+      path: paths.posts,
+    });
   }
   const f = r.fanout;
   if (f) {

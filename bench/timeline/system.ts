@@ -50,10 +50,10 @@ export function serviceEnv(o: SystemOptions): NodeJS.ProcessEnv {
     CHIRP_JWT_SECRET: o.jwtSecret,
     CHIRP_CELEBRITY_THRESHOLD: String(o.celebrityThreshold),
     CHIRP_TIMELINE_MAX: String(o.timelineMax),
-    CHIRP_REDIS_URL: o.redisUrl,
     CHIRP_SHUTDOWN_GRACE_MS: '1000',
   };
-  if (o.platformRedisKey) env[o.platformRedisKey] = o.redisUrl;
+  // Without the projector cache (--no-projector-cache) the platform falls back to its SQL-table cache.
+  if (o.projectorCache) env[o.platformRedisKey ?? 'CHIRP_REDIS_URL'] = o.redisUrl;
   return env;
 }
 
@@ -94,16 +94,25 @@ export async function projectorGroups(): Promise<string[][]> {
   return [...heavy.map((n) => [n]), ...(light.length > 0 ? [light] : [])];
 }
 
-async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[]): Promise<{ proc: RunningProcess; info: { hybrid: boolean; projections: string[] } }> {
-  const proc = spawnTs(join(repoRoot, 'bench', 'timeline', 'projector-process.ts'), [], { ...env, BENCH_ONLY: group.join(',') }, `projectors ${group.join(',')}`);
+/**
+ * One projector process for a group: the platform's own `start-projectors.ts --only …` when the
+ * platform wires the timeline cache itself (it then reads CHIRP_REDIS_URL like the APIs), else
+ * projector-process.ts, which wires the hybrid projection to Redis on its own.
+ */
+async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[], platform: boolean): Promise<{ proc: RunningProcess; info: { hybrid: boolean; projections: string[] } }> {
+  const script = platform ? join(repoRoot, 'platform', 'src', 'bin', 'start-projectors.ts') : join(repoRoot, 'bench', 'timeline', 'projector-process.ts');
+  const args = platform ? ['--only', group.join(',')] : [];
+  const proc = spawnTs(script, args, { ...env, BENCH_ONLY: group.join(',') }, `projectors ${group.join(',')}`);
   const info = await new Promise<{ hybrid: boolean; projections: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`projectors did not start within 60 s:\n${proc.output()}`)), 60_000);
     proc.child.stdout!.on('data', () => {
-      const line = proc.output().split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      }
+      const lines = proc.output().split('\n');
+      const ready = lines.find((l) => l.startsWith('{"ready"'));
+      // The platform's banner: "projectors running: a, b on <database> (pid n)".
+      const banner = lines.find((l) => l.startsWith('projectors running: '));
+      if (!ready && !banner) return;
+      clearTimeout(timer);
+      resolve(ready ? JSON.parse(ready) : { hybrid: Boolean(env.CHIRP_REDIS_URL), projections: group });
     });
     proc.child.once('exit', () => reject(new Error(`projectors exited:\n${proc.output()}`)));
   });
@@ -113,7 +122,8 @@ async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[]): P
 /** Starts the projectors first (they create the read models' tables), then both APIs. */
 export async function startSystem(o: SystemOptions): Promise<System> {
   const env = { ...serviceEnv(o), BENCH_PROJECTOR_CACHE: o.projectorCache ? '1' : '0' };
-  const started = await Promise.all((await projectorGroups()).map((g) => startProjectorProcess(env, g)));
+  const platform = o.platformRedisKey !== null;
+  const started = await Promise.all((await projectorGroups()).map((g) => startProjectorProcess(env, g, platform)));
   const projectorInfo = {
     hybrid: started.some((s) => s.info.hybrid),
     projections: started.flatMap((s) => s.info.projections),
