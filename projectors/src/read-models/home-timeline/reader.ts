@@ -45,7 +45,7 @@ export interface HomeTimelineReaderDeps {
  * - `readHomeTimeline(db, …)`: fan-out on read in SQL alone (the reference; serves the cache-less
  *   projection).
  */
-export function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQueryable, userId: string, options: HomeTimelineOptions): Promise<HomeTimelinePage> {
+export async function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQueryable, userId: string, options: HomeTimelineOptions): Promise<HomeTimelinePage> {
   const limit = validateLimit(options.limit);
   const before = options.cursor ? decodeCursor(options.cursor) : null;
   if ('cache' in source) return readCached(source, userId, limit, before);
