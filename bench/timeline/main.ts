@@ -119,7 +119,8 @@ try {
   // Does a read through the query API use the cache? Read one never-cached timeline and look.
   const probe = graph.lagObservers[0]!;
   await callOk('GET', `${system.queryUrl}/v1/timeline?limit=20`, { authorization: `Bearer ${await tokenOf(probe)}` });
-  const readPathCached = (await redis.exists(`chirp:tl:h:{${graph.users[probe]!.userId}}`)) === 1;
+  // The list's key is `chirp:tl:h:{<list id>}`; the list id embeds the user id (the projection may prefix it).
+  const readPathCached = (await scanKeys(redis, `chirp:tl:h:{*${graph.users[probe]!.userId}}`)).length > 0;
   const projectorHybrid = system.projectorInfo.hybrid;
   meta.readPathCached = readPathCached;
   meta.projectorHybrid = projectorHybrid;
@@ -242,6 +243,17 @@ try {
   await cleanUp();
 }
 process.exit(process.exitCode ?? 0);
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 10_000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
 
 function gitState(): Record<string, unknown> {
   try {
