@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,4 +38,11 @@ export function hasFixture(key: string): boolean {
 
 export function markFixtureComplete(key: string, info: unknown): void {
   writeFileSync(join(tmpdir(), 'chirp-bench-fixtures', key, 'complete'), `${JSON.stringify(info)}\n`);
+}
+
+/** Deletes every saved database but `keep` (one at 100k users is ~3.3 GB; only the newest code's is useful). */
+export function pruneFixtures(keep: string): void {
+  const root = join(tmpdir(), 'chirp-bench-fixtures');
+  if (!existsSync(root)) return;
+  for (const name of readdirSync(root)) if (name !== keep) rmSync(join(root, name), { recursive: true, force: true });
 }

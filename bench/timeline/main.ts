@@ -11,7 +11,7 @@ import { waitForCatchUp } from './catch-up.ts';
 import { generate } from './generate-graph.ts';
 import { buildGraph, defaultGraphOptions, describeGraph, followersOf } from './graph-model.ts';
 import { callOk, closeClient } from './http-client.ts';
-import { fixtureDataDir, fixtureKey, hasFixture, markFixtureComplete } from './fixture.ts';
+import { fixtureDataDir, fixtureKey, hasFixture, markFixtureComplete, pruneFixtures } from './fixture.ts';
 import { cleanUp, freshDatabase, onCleanup, startPostgres, startRedis } from './infra.ts';
 import { measureDeliveryLag } from './measure-delivery-lag.ts';
 import { measureFanout } from './measure-fanout.ts';
@@ -105,6 +105,7 @@ try {
     await system.stop();
     await store.close();
     await executor.close();
+    pruneFixtures(key);
     await pg.snapshotTo(fixtureDataDir(key));
     markFixtureComplete(key, { graph: shape, savedAt: new Date().toISOString() });
     executor = await openPgExecutor(databaseUrl, { maxConnections: 8 });
