@@ -1,9 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from './ports.ts';
+import { findPostgresBin, handToPostgres, runAsPostgres } from './postgres-binaries.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,14 +27,8 @@ export default async function setup(project: TestProject): Promise<() => void | 
   if (!bin) return startContainer(project);
   const dir = mkdtempSync(join(tmpdir(), 'chirp-pg-'));
   const data = join(dir, 'data');
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, uid('postgres'), gid('postgres'));
-  const run = (cmd: string, args: string[]) => {
-    const result = asRoot
-      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')], { encoding: 'utf8' })
-      : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
-  };
+  handToPostgres(dir);
+  const run = runAsPostgres;
   const port = await freePort();
   run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   const options = [
@@ -57,11 +51,6 @@ export default async function setup(project: TestProject): Promise<() => void | 
   };
 }
 
-function findPostgresBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')));
-}
 
 /** Last resort, where neither a URL nor local binaries exist: a PostgreSQL container, if Docker runs. */
 async function startContainer(project: TestProject): Promise<() => Promise<void>> {
@@ -87,12 +76,3 @@ async function startContainer(project: TestProject): Promise<() => Promise<void>
   };
 }
 
-function uid(user: string): number {
-  return Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
-}
-function gid(user: string): number {
-  return Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
-}
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}

@@ -1,9 +1,13 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { findPostgresBin, handToPostgres, runAsPostgres } from '../../test-support/postgres-binaries.ts';
+import { freePort } from '../../test-support/ports.ts';
+
+export { freePort };
 
 /**
  * Throwaway PostgreSQL and Redis for one benchmark run, and the clean-up registry that stops
@@ -42,17 +46,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 export interface Postgres {
   url: string;
   /** Stops the server, copies its data directory to `dir` (replacing it), starts it again. */
@@ -64,20 +57,12 @@ export interface Postgres {
  * one; with `from`, on a copy of a saved data directory (a fixture) instead of a new one.
  */
 export async function startPostgres(from?: string): Promise<Postgres> {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const bin = versions.map((v) => join(root, v, 'bin')).find((b) => existsSync(join(b, 'initdb')));
+  const bin = findPostgresBin();
   if (!bin) throw new Error('no PostgreSQL binaries under /usr/lib/postgresql: set CHIRP_BENCH_DATABASE_URL or apt-get install -y postgresql');
   const dir = mkdtempSync(join(tmpdir(), 'chirp-bench-pg-'));
   const data = join(dir, 'data');
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dir, idOf('-u'), idOf('-g'));
-  const run = (cmd: string, args: string[]) => {
-    const result = asRoot
-      ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')], { encoding: 'utf8' })
-      : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
-  };
+  handToPostgres(dir);
+  const run = runAsPostgres;
   const port = await freePort();
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   if (from) run('cp', ['-a', from, data]);
@@ -108,7 +93,7 @@ export async function startPostgres(from?: string): Promise<Postgres> {
       running = false;
       rmSync(target, { recursive: true, force: true });
       mkdirSync(dirname(target), { recursive: true });
-      if (asRoot) chownSync(dirname(target), idOf('-u'), idOf('-g'));
+      handToPostgres(dirname(target));
       run('cp', ['-a', data, target]);
       start();
       running = true;
@@ -160,13 +145,7 @@ export async function waitForPort(port: number, child: ChildProcess, output: () 
   throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s: ${output()}`);
 }
 
-function idOf(flag: '-u' | '-g'): number {
-  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-}
 
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /** A fresh database on a given server (CHIRP_BENCH_DATABASE_URL), dropped at clean-up. */
 export async function freshDatabase(adminUrl: string): Promise<string> {

@@ -1,0 +1,39 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Throwaway PostgreSQL servers from the local binaries, for the tests and the benchmarks.
+ * `initdb` refuses to run as root, so as root every command runs as the `postgres` user on
+ * directories it owns.
+ */
+
+/** The newest `/usr/lib/postgresql/<version>/bin` that has initdb, if any. */
+export function findPostgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  return versions.map((v) => join(root, v, 'bin')).find((bin) => existsSync(join(bin, 'initdb')));
+}
+
+const asRoot = () => process.getuid?.() === 0;
+
+/** Makes a directory usable by the server's user (a no-op unless we are root). */
+export function handToPostgres(dir: string): void {
+  if (asRoot()) chownSync(dir, idOfPostgres('-u'), idOfPostgres('-g'));
+}
+
+/** Runs a command as the server's user; throws with its output when it fails. */
+export function runAsPostgres(cmd: string, args: string[]): void {
+  const result = asRoot()
+    ? spawnSync('su', ['postgres', '-s', '/bin/sh', '-c', [cmd, ...args].map(shellQuote).join(' ')], { encoding: 'utf8' })
+    : spawnSync(cmd, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${cmd} failed: ${result.stderr || result.stdout}`);
+}
+
+function idOfPostgres(flag: '-u' | '-g'): number {
+  return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
