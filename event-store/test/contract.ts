@@ -316,6 +316,33 @@ export function describeEventStoreContract(adapterName: string, makeStore: () =>
         expect(err).toBeInstanceOf(DuplicateEventError);
         expect(await store.readStream(streamId)).toHaveLength(2);
       });
+
+      test('a refused append to a new stream leaves nothing behind: the stream can still be created', async () => {
+        const event = newEvent();
+        await store.append(newStreamId(), [event], 'no_stream');
+        const streamId = newStreamId();
+        expect(await rejectionOf(store.append(streamId, [event], 'no_stream'))).toBeInstanceOf(DuplicateEventError);
+        expect(await store.append(streamId, [newEvent()], 'no_stream')).toMatchObject({ nextRevision: 0 });
+        expect(await store.readStream(streamId)).toHaveLength(1);
+      });
+
+      test('a retry racing its original, to the same or another stream: one lands, the other is a duplicate', async () => {
+        const streamId = newStreamId();
+        const batch = [newEvent(), newEvent()];
+        const same = await Promise.allSettled([store.append(streamId, batch, 'no_stream'), store.append(streamId, batch, 'no_stream')]);
+        expect(same.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(same.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason).toBeInstanceOf(DuplicateEventError);
+        expect(await store.readStream(streamId)).toHaveLength(2);
+
+        const event = newEvent();
+        const [a, b] = [newStreamId('race-a'), newStreamId('race-b')];
+        const other = await Promise.allSettled([store.append(a, [event], 'any'), store.append(b, [event], 'any')]);
+        expect(other.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = other.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+        expect(lost).toBeInstanceOf(DuplicateEventError);
+        expect((lost as DuplicateEventError).eventId).toBe(event.eventId);
+        expect([...(await store.readStream(a)), ...(await store.readStream(b))]).toHaveLength(1);
+      });
     });
 
     describe('the global log', () => {

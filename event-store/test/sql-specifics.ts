@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest';
 import { CorruptEventError, DuplicateEventError, WrongExpectedRevisionError } from '../src/port.ts';
 import type { SqlExecutor } from '../src/sql/executor.ts';
+import { APPEND_FUNCTION } from '../src/sql/append-function.ts';
 import { EVENTS_PER_TRANSACTION } from '../src/sql/schema.ts';
 import { appendInTransaction, createSqlEventStore } from '../src/sql/sql-event-store.ts';
 import { newEvent, newStreamId } from './contract.ts';
@@ -98,6 +99,37 @@ export function describeSqlSpecifics(engine: string, getExecutor: () => SqlExecu
         expect(await store.readStream(streamId)).toEqual([]);
         expect(await store.append(streamId, [newEvent()], 'no_stream')).toMatchObject({ nextRevision: 0 });
         expect(await store.readStream(other)).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a duplicate found inside a caller-owned transaction leaves it usable and leaves no stream behind', async () => {
+      const executor = getExecutor();
+      const store = await createSqlEventStore(executor);
+      try {
+        const event = newEvent();
+        await store.append(newStreamId('earlier'), [event], 'no_stream');
+        const streamId = newStreamId('caller-tx-dup');
+        const other = newStreamId('caller-tx-dup-other');
+        await executor.transaction(async (tx) => {
+          await expect(appendInTransaction(tx, streamId, [event], 'no_stream')).rejects.toBeInstanceOf(DuplicateEventError);
+          await appendInTransaction(tx, other, [newEvent()], 'no_stream');
+        });
+        const { rows } = await executor.query(`SELECT 1 FROM chirp_streams WHERE stream_id = $1`, [streamId]);
+        expect(rows).toEqual([]);
+        expect(await store.readStream(other)).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a database set up before the append function existed gets it on the next start', async () => {
+      const executor = getExecutor();
+      await executor.query(`DROP FUNCTION IF EXISTS ${APPEND_FUNCTION}(text, text, bigint, jsonb)`);
+      const store = await createSqlEventStore(executor);
+      try {
+        expect(await store.append(newStreamId('upgraded'), [newEvent()], 'no_stream')).toMatchObject({ nextRevision: 0 });
       } finally {
         await store.close();
       }

@@ -1,11 +1,11 @@
+import { APPEND_FUNCTION_DDL } from './append-function.ts';
 import type { SqlExecutor } from './executor.ts';
 
-/** Most events one transaction may append: the low 16 bits of a position are the ordinal. */
-export const EVENTS_PER_TRANSACTION = 65_536;
+export { EVENTS_PER_TRANSACTION } from './append-function.ts';
 
 /**
- * The event store's tables. Idempotent; statements are separate because PGlite's extended-protocol
- * `query` takes one statement at a time.
+ * The event store's tables and its append function. Idempotent; statements are separate because
+ * PGlite's extended-protocol `query` takes one statement at a time.
  *
  * - `chirp_events.position` = xid * 65536 + ordinal-in-transaction (see docs/event-store.md); the
  *   CHECK keeps the column and `transaction_id` in agreement whoever writes the row.
@@ -13,6 +13,8 @@ export const EVENTS_PER_TRANSACTION = 65_536;
  *   stream and `revision` is the revision of its last event.
  * - Readers scan the primary key (`position`) only; `unique (stream_id, stream_revision)` serves
  *   readStream and backs up the stream lock.
+ * - The append function (append-function.ts) is replaced on every setup, so a database created by
+ *   an older release gets it; its name carries its version.
  */
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS chirp_streams (
@@ -33,9 +35,10 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
      CONSTRAINT chirp_events_stream_revision_key UNIQUE (stream_id, stream_revision),
      CONSTRAINT chirp_events_position_matches_xid CHECK ((position >> 16) = transaction_id::text::bigint)
    )`,
+  APPEND_FUNCTION_DDL,
 ];
 
-/** Creates the tables if missing. Concurrent callers on one database are serialised by an advisory lock. */
+/** Creates the tables if missing and (re)creates the append function. Concurrent callers on one database are serialised by an advisory lock. */
 export async function ensureEventStoreSchema(executor: SqlExecutor): Promise<void> {
   await executor.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('chirp_event_store_schema'))`);
