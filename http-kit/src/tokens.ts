@@ -3,6 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ProblemError } from './problem.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 /** What a verified access token says about its bearer. */
 export interface Principal {
@@ -15,7 +16,15 @@ const Claims = z.object({
   sub: z.string().min(1),
   handle: z.string(),
   roles: z.array(z.string()).default([]),
+  exp: z.number(),
 });
+
+export interface TokenServiceOptions {
+  /** Verified tokens remembered until they expire (VerifiedTokens); 0 verifies every time. Default 10,000. */
+  rememberVerified?: number;
+  /** Clock for the remembered tokens' expiry (tests). */
+  now?: () => number;
+}
 
 export interface TokenService {
   issue(principal: Principal): Promise<string>;
@@ -47,8 +56,9 @@ export function missingTokenProblem(): ProblemError {
 }
 
 /** HS256 JWTs: both APIs share the secret, so the query API verifies what the command API issued. */
-export function createTokenService(secret: string, ttlSeconds: number): TokenService {
+export function createTokenService(secret: string, ttlSeconds: number, options: TokenServiceOptions = {}): TokenService {
   const key = new TextEncoder().encode(secret);
+  const verified = new VerifiedTokens<Principal>(options.rememberVerified ?? 10_000, options.now);
   return {
     issue: (principal) =>
       new SignJWT({ handle: principal.handle, roles: principal.roles })
@@ -60,10 +70,14 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(key),
     async verify(token) {
+      const known = verified.get(token);
+      if (known) return known;
       try {
         const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'] });
         const claims = Claims.parse(payload);
-        return { userId: claims.sub, handle: claims.handle, roles: claims.roles };
+        const principal = { userId: claims.sub, handle: claims.handle, roles: claims.roles };
+        verified.remember(token, principal, claims.exp * 1000);
+        return principal;
       } catch (error) {
         const expired = error instanceof joseErrors.JWTExpired;
         throw invalidTokenProblem(expired ? 'the access token has expired' : 'the access token is not valid');

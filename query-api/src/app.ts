@@ -11,7 +11,7 @@ import { readProjectionStatuses } from '@chirp/projectors/status/reader';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import { awaitProjections } from './consistency.ts';
 import { parsePage } from './pagination.ts';
-import { fillPage, hydrateTweets } from './presenters.ts';
+import { createHydrator, fillPage, hydrateTweets } from './presenters.ts';
 import { isOperator, optionalPrincipal, redactStatus } from './projection-status.ts';
 
 export interface QueryApiOptions {
@@ -23,6 +23,11 @@ export interface QueryApiOptions {
   consistencyPollMs?: number;
   /** The home timeline's cache and database (docs/timelines.md); without it the timeline is served from SQL. */
   homeTimeline?: HomeTimelineReaderDeps;
+  /**
+   * How long hydration may serve a tweet or profile record from memory (record-cache.ts): the
+   * staleness bound of counts and names for reads that do not ask for a position. 0: always SQL.
+   */
+  recordCacheMs?: number;
 }
 
 export interface QueryApi {
@@ -56,6 +61,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   const app = createJsonApp({ bodyLimit: '1kb' });
   const watcher = new CheckpointWatcher(db, { intervalMs: options.consistencyPollMs ?? 15 });
   const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(watcher, req, res, projections, consistencyWaitMs);
+  const hydrator = createHydrator(db, { maxAgeMs: options.recordCacheMs ?? 0, maxEntries: 100_000 });
 
   app.get('/healthz', async (_req, res) => {
     await db.query('SELECT 1');
@@ -73,16 +79,16 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   app.get('/v1/users/:handle/tweets', async (req, res) => {
     const handle = handleParam(req);
     const page = parsePage(req.query);
-    await consistent(req, res, reads.userTweets);
+    const covers = await consistent(req, res, reads.userTweets);
     const profile = await getProfileByHandle(db, handle);
     if (!profile) throw new ProblemError(404, `no user @${handle}`);
-    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => listUserTweets(db, profile.userId, { limit, cursor }))));
+    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => listUserTweets(db, profile.userId, { limit, cursor }))));
   });
 
   app.get('/v1/tweets/:id', async (req, res) => {
     const { id } = parseParams(TweetParams, req.params);
-    await consistent(req, res, reads.tweet);
-    const [tweet] = await hydrateTweets(db, [{ tweetId: id }]);
+    const covers = await consistent(req, res, reads.tweet);
+    const [tweet] = await hydrateTweets(hydrator, [{ tweetId: id }], covers);
     if (!tweet) throw new ProblemError(404, 'tweet not found');
     res.json(tweet);
   });
@@ -90,8 +96,8 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   app.get('/v1/timeline', requireAuth(tokens), async (req, res) => {
     const { userId } = principalOf(res);
     const page = parsePage(req.query);
-    await consistent(req, res, reads.timeline);
-    res.json(await withCursorErrors(() => fillPage(db, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(options.homeTimeline ?? db, userId, { limit, cursor }))));
+    const covers = await consistent(req, res, reads.timeline);
+    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(options.homeTimeline ?? db, userId, { limit, cursor }))));
   });
 
   app.get('/v1/projections', async (req, res) => {

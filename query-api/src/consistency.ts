@@ -33,7 +33,8 @@ function parseHeaders<S extends z.ZodType>(schema: S, headers: Record<string, st
  * Read-your-writes. A client passes the position a command answered with (`?minPosition=` or the
  * `Chirp-Min-Position` header); the read waits until every projection it reads has applied that
  * position, up to `waitMs`. If they have not by then, it answers with what it has and marks the
- * answer `Chirp-Stale: true` instead of failing.
+ * answer `Chirp-Stale: true` instead of failing. Resolves to the position the projections are now
+ * known to have applied (0 when none was asked for, or the wait timed out).
  */
 export async function awaitProjections(
   watcher: CheckpointWatcher,
@@ -41,8 +42,10 @@ export async function awaitProjections(
   res: Response,
   projections: readonly string[],
   waitMs: number,
-): Promise<void> {
+): Promise<number> {
   const wanted = requestedPosition(req);
-  if (wanted === undefined || wanted === 0) return; // every projection has applied position 0
-  if (!(await watcher.waitFor(projections, wanted, waitMs))) res.setHeader('Chirp-Stale', 'true');
+  if (wanted === undefined || wanted === 0) return 0; // every projection has applied position 0
+  if (await watcher.waitFor(projections, wanted, waitMs)) return wanted;
+  res.setHeader('Chirp-Stale', 'true');
+  return 0;
 }

@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store';
-import { getProfilesByIds } from '@chirp/projectors/read-models/profiles/reader';
-import { getTweetsByIds } from '@chirp/projectors/read-models/tweets/reader';
+import { getProfilesByIds, type Profile } from '@chirp/projectors/read-models/profiles/reader';
+import { getTweetsByIds, type Tweet } from '@chirp/projectors/read-models/tweets/reader';
+import { RecordCache, type RecordCacheOptions } from './record-cache.ts';
 
 /** A list entry as a read model's reader returns it: ids only (the skeleton). */
 export interface TweetSkeleton {
@@ -23,21 +24,35 @@ export interface TweetView {
   retweetedBy?: { userId: string; handle: string };
 }
 
+/** The tweets and profiles read models' records, through a short-lived cache of each (RecordCache). */
+export interface Hydrator {
+  tweets: RecordCache<Tweet>;
+  profiles: RecordCache<Profile>;
+}
+
+export function createHydrator(db: SqlQueryable, cache: RecordCacheOptions): Hydrator {
+  return {
+    tweets: new RecordCache((ids) => getTweetsByIds(db, ids), cache),
+    profiles: new RecordCache((ids) => getProfilesByIds(db, ids), cache),
+  };
+}
+
 /**
  * Skeleton → hydrate → present (Bluesky's shape): readers return ids; the tweets and profiles
- * read models fill them in. An entry whose tweet is gone (deleted, and the list's projection has
- * not caught up yet) is dropped here; the caller fetches more so the page stays full.
+ * read models fill them in, reflecting at least position `covers` (what the request waited for).
+ * An entry whose tweet is gone (deleted, and the list's projection has not caught up yet) is
+ * dropped here; the caller fetches more so the page stays full.
  */
-export async function hydrateTweets(db: SqlQueryable, skeleton: readonly TweetSkeleton[]): Promise<TweetView[]> {
+export async function hydrateTweets(hydrator: Hydrator, skeleton: readonly TweetSkeleton[], covers: number): Promise<TweetView[]> {
   if (skeleton.length === 0) return [];
-  const tweets = await getTweetsByIds(db, [...new Set(skeleton.map((s) => s.tweetId))]);
-  const userIds = new Set<string>();
+  const tweets = await hydrator.tweets.getMany(skeleton.map((s) => s.tweetId), covers);
+  const userIds: string[] = [];
   for (const s of skeleton) {
     const tweet = tweets.get(s.tweetId);
-    if (tweet) userIds.add(tweet.authorId);
-    if (s.retweetedBy) userIds.add(s.retweetedBy);
+    if (tweet) userIds.push(tweet.authorId);
+    if (s.retweetedBy) userIds.push(s.retweetedBy);
   }
-  const profiles = await getProfilesByIds(db, [...userIds]);
+  const profiles = await hydrator.profiles.getMany(userIds, covers);
   const views: TweetView[] = [];
   for (const s of skeleton) {
     const tweet = tweets.get(s.tweetId);
@@ -76,7 +91,8 @@ export interface Page<T> {
  * skeleton (a bounded number of times) before answering.
  */
 export async function fillPage(
-  db: SqlQueryable,
+  hydrator: Hydrator,
+  covers: number,
   limit: number,
   cursor: string | undefined,
   readSkeleton: (limit: number, cursor: string | undefined) => Promise<{ items: TweetSkeleton[]; nextCursor: string | null }>,
@@ -85,7 +101,7 @@ export async function fillPage(
   let next: string | null = cursor ?? null;
   for (let round = 0; round < 5; round++) {
     const skeleton = await readSkeleton(limit - items.length, next ?? undefined);
-    items.push(...(await hydrateTweets(db, skeleton.items)));
+    items.push(...(await hydrateTweets(hydrator, skeleton.items, covers)));
     next = skeleton.nextCursor;
     if (items.length >= limit || next === null) break;
   }

@@ -13,7 +13,8 @@ describe('query API', () => {
   let checkpointReads = 0;
 
   beforeAll(async () => {
-    system = await startTestSystem('pglite', { CHIRP_OPERATOR_HANDLES: 'ops', CHIRP_CONSISTENCY_WAIT_MS: '600' }, {
+    // Records are remembered for a minute, so that only the read-your-writes rule can explain a fresh one.
+    system = await startTestSystem('pglite', { CHIRP_OPERATOR_HANDLES: 'ops', CHIRP_CONSISTENCY_WAIT_MS: '600', CHIRP_RECORD_CACHE_MS: '60000' }, {
       observeQuerySql: (text) => {
         if (text.includes('FROM projection_checkpoints')) checkpointReads++;
       },
@@ -73,6 +74,26 @@ describe('query API', () => {
       for (const res of answers) expect(res.headers.get('chirp-stale')).toBe('true');
       // One poller: a read per 15 ms at most, however many wait; a poller per request made ~50 times as many.
       expect(checkpointReads - before).toBeLessThanOrEqual((Date.now() - started) / 15 + 10);
+    });
+  });
+
+  describe('hydration from remembered records', () => {
+    it('a read that asks for a position never gets a record older than it, though the record was remembered before', async () => {
+      const author = await login('hydra_author');
+      const fan = await login('hydra_fan');
+      const posted = await commands.post('/v1/tweets', { token: author.token, body: { text: 'count me' } });
+      const tweetId = posted.body.tweetId as string;
+      const follow = await commands.put(`/v1/users/me/following/${(await queries.get(`/v1/users/hydra_author?minPosition=${posted.body.position}`)).body.userId}`, { token: fan.token });
+      const first = await queries.get(`/v1/timeline?limit=5&minPosition=${Math.max(posted.body.position, follow.body.position)}`, { token: fan.token });
+      expect(first.body.items.map((t: any) => [t.tweetId, t.likeCount])).toEqual([[tweetId, 0]]);
+      expect((await queries.get(`/v1/tweets/${tweetId}`)).body.likeCount).toBe(0); // remembered now
+
+      const liked = await commands.post(`/v1/tweets/${tweetId}/like`, { token: fan.token });
+      const afterLike = await queries.get(`/v1/tweets/${tweetId}?minPosition=${liked.body.position}`);
+      expect(afterLike.headers.get('chirp-stale')).toBeNull();
+      expect(afterLike.body.likeCount).toBe(1);
+      const timeline = await queries.get(`/v1/timeline?limit=5&minPosition=${liked.body.position}`, { token: fan.token });
+      expect(timeline.body.items.map((t: any) => [t.tweetId, t.likeCount])).toEqual([[tweetId, 1]]);
     });
   });
 
