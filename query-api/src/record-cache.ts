@@ -12,6 +12,8 @@
  *   takes only records fetched after the projections had reached p, so it never sees less than
  *   its own writes. Each record remembers the position its fetch was known to cover.
  * Absent ids (not projected yet, deleted) are never remembered: the next read asks again.
+ * Concurrent reads missing the same record share one fetch: otherwise every record's expiry
+ * sends all the requests in flight at that moment to the database at once.
  */
 export interface RecordCacheOptions {
   /** How long a record is served after its fetch began; 0 turns the cache off. */
@@ -19,6 +21,11 @@ export interface RecordCacheOptions {
   /** Records kept at most; the oldest fetched go first. */
   maxEntries: number;
   now?: () => number;
+}
+
+interface Flight<T> {
+  covers: number;
+  result: Promise<Map<string, T>>;
 }
 
 interface Entry<T> {
@@ -30,6 +37,7 @@ interface Entry<T> {
 
 export class RecordCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  private readonly inFlight = new Map<string, Flight<T>>();
   private readonly now: () => number;
   hits = 0;
   misses = 0;
@@ -45,21 +53,46 @@ export class RecordCache<T> {
   async getMany(ids: readonly string[], covers: number): Promise<Map<string, T>> {
     const started = this.now();
     const found = new Map<string, T>();
-    const missing: string[] = [];
+    const toFetch: string[] = [];
+    const joined = new Map<Promise<Map<string, T>>, string[]>();
     for (const id of new Set(ids)) {
       const entry = this.entries.get(id);
-      if (entry && started - entry.fetchedAt < this.options.maxAgeMs && entry.covers >= covers) found.set(id, entry.value);
-      else missing.push(id);
+      if (entry && started - entry.fetchedAt < this.options.maxAgeMs && entry.covers >= covers) {
+        found.set(id, entry.value);
+        continue;
+      }
+      const flight = this.inFlight.get(id);
+      if (flight && flight.covers >= covers) joined.set(flight.result, [...(joined.get(flight.result) ?? []), id]);
+      else toFetch.push(id);
     }
     this.hits += found.size;
-    this.misses += missing.length;
-    if (missing.length === 0) return found;
-    const fetched = await this.fetch(missing);
-    for (const [id, value] of fetched) {
-      found.set(id, value);
-      this.remember(id, { value, fetchedAt: started, covers });
+    this.misses += ids.length - found.size;
+    if (toFetch.length > 0) joined.set(this.fetchAndRemember(toFetch, started, covers), toFetch);
+    for (const [result, wanted] of joined) {
+      const records = await result;
+      for (const id of wanted) {
+        const value = records.get(id);
+        if (value !== undefined) found.set(id, value);
+      }
     }
     return found;
+  }
+
+  private fetchAndRemember(ids: string[], started: number, covers: number): Promise<Map<string, T>> {
+    const flight: Flight<T> = {
+      covers,
+      result: this.fetch(ids).then((fetched) => {
+        for (const [id, value] of fetched) this.remember(id, { value, fetchedAt: started, covers });
+        return fetched;
+      }),
+    };
+    if (this.options.maxAgeMs <= 0) return flight.result;
+    for (const id of ids) this.inFlight.set(id, flight);
+    const land = () => {
+      for (const id of ids) if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
+    };
+    flight.result.then(land, land);
+    return flight.result;
   }
 
   private remember(id: string, entry: Entry<T>): void {

@@ -62,3 +62,34 @@ describe('RecordCache', () => {
     expect(off.asked).toEqual([['a'], ['a']]);
   });
 });
+
+describe('RecordCache under concurrent reads', () => {
+  it('reads missing the same records at once share one fetch, and each gets what it asked for', async () => {
+    const s = source();
+    s.rows.set('c', 3);
+    const cache = new RecordCache(s.fetch, { maxAgeMs: 60_000, maxEntries: 10 });
+    const [x, y, z] = await Promise.all([cache.getMany(['a', 'b'], 0), cache.getMany(['b', 'c'], 0), cache.getMany(['a', 'x'], 0)]);
+    expect(x).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(y).toEqual(new Map([['b', 2], ['c', 3]]));
+    expect(z).toEqual(new Map([['a', 1]]));
+    expect(s.asked).toEqual([['a', 'b'], ['c'], ['x']]);
+  });
+
+  it('a read needing a higher position does not join a fetch that covers less', async () => {
+    const s = source();
+    const cache = new RecordCache(s.fetch, { maxAgeMs: 60_000, maxEntries: 10 });
+    await Promise.all([cache.getMany(['a'], 1), cache.getMany(['a'], 2), cache.getMany(['a'], 1)]);
+    expect(s.asked).toEqual([['a'], ['a']]);
+  });
+
+  it('a failed fetch fails its readers and is not remembered', async () => {
+    let fail = true;
+    const cache = new RecordCache(async (ids: readonly string[]) => {
+      if (fail) throw new Error('database down');
+      return new Map(ids.map((id) => [id, 1] as const));
+    }, { maxAgeMs: 60_000, maxEntries: 10 });
+    await expect(Promise.all([cache.getMany(['a'], 0), cache.getMany(['a'], 0)])).rejects.toThrow('database down');
+    fail = false;
+    expect(await cache.getMany(['a'], 0)).toEqual(new Map([['a', 1]]));
+  });
+});
