@@ -12,7 +12,7 @@ import {
   type ProjectionState,
 } from './checkpoints.ts';
 import { prepareProjection } from './prepare-projection.ts';
-import { decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from './projection.ts';
+import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from './projection.ts';
 import { RateMeter } from './rate-meter.ts';
 
 export interface RunnerOptions {
@@ -268,16 +268,27 @@ export class ProjectionRunner {
         state,
         eventsPerSecond: this.meter.rate(chunk.length),
       });
+      const decoded: ProjectedEvent[] = [];
       for (const event of chunk) {
         if (!projectionHandles(projection, event.type)) continue;
-        let decoded: ProjectedEvent;
         try {
-          decoded = decodeEvent(event);
+          decoded.push(decodeEvent(event));
         } catch (err) {
           throw new ProjectionApplyError(projection.name, event, err, 'decode');
         }
+      }
+      if (projection.applyBatch && decoded.length > 1) {
         try {
-          await projection.apply(tx, decoded);
+          await projection.applyBatch(tx, decoded);
+        } catch (err) {
+          if (err instanceof BatchApplyError) throw new ProjectionApplyError(projection.name, err.event, err.cause, 'apply');
+          throw new ProjectionApplyError(projection.name, decoded[0]!, err, 'apply');
+        }
+        return;
+      }
+      for (const event of decoded) {
+        try {
+          await projection.apply(tx, event);
         } catch (err) {
           throw new ProjectionApplyError(projection.name, event, err, 'apply');
         }

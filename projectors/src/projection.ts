@@ -23,11 +23,39 @@ export interface Projection {
   readonly handles?: readonly EventType[];
   setup(db: SqlQueryable): Promise<void>;
   apply(tx: SqlQueryable, event: ProjectedEvent): Promise<void>;
+  /**
+   * Optional: applies several events (in delivery order, all of types in `handles`) with exactly
+   * the effect of applying them one by one with `apply`, but set-based. The runner calls it with
+   * a batch's events inside the batch transaction; a failure names one event of the batch
+   * (`BatchApplyError`), and the runner's one-by-one retry pins down the exact one.
+   */
+  applyBatch?(tx: SqlQueryable, events: readonly ProjectedEvent[]): Promise<void>;
 }
 
 export type EventHandlers = {
   [K in EventType]?: (tx: SqlQueryable, event: ProjectedEventOf<K>) => Promise<void>;
 };
+
+/**
+ * Set-based forms of handlers: one call for a run of consecutive events. The same function may be
+ * given for several types (e.g. Followed and Unfollowed): consecutive events whose types map to
+ * the same function form one run. A run handler must have exactly the effect of the single-event
+ * handlers applied in order — duplicates, stale revisions and several events for one key included.
+ */
+export type RunHandlers = {
+  [K in EventType]?: (tx: SqlQueryable, events: readonly ProjectedEventOf<K>[]) => Promise<void>;
+};
+
+/** `applyBatch` failed: `event` is the event whose handler threw, or the first of the failing run. */
+export class BatchApplyError extends Error {
+  constructor(
+    readonly event: ProjectedEvent,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'BatchApplyError';
+  }
+}
 
 export interface ProjectionDefinition {
   name: string;
@@ -36,22 +64,60 @@ export interface ProjectionDefinition {
   setup(db: SqlQueryable): Promise<void>;
   /** One handler per event type of interest; `handles` and `apply` are derived from it. */
   on: EventHandlers;
+  /** Set-based forms of some of `on`'s handlers; with them the projection gets `applyBatch`. */
+  runs?: RunHandlers;
 }
 
 /** Builds a Projection from a handler map (Bluesky-indexer style: one small object per model). */
 export function defineProjection(def: ProjectionDefinition): Projection {
   const handles = Object.keys(def.on) as EventType[];
-  return {
+  const single = (type: EventType) => def.on[type] as ((tx: SqlQueryable, e: ProjectedEvent) => Promise<void>) | undefined;
+  const run = (type: EventType) => def.runs?.[type] as RunHandler | undefined;
+  const projection: Projection = {
     name: def.name,
     version: def.version,
     readsTables: def.readsTables,
     handles,
     setup: def.setup,
     async apply(tx, event) {
-      const handler = def.on[event.type] as ((tx: SqlQueryable, e: ProjectedEvent) => Promise<void>) | undefined;
+      const handler = single(event.type);
       if (handler) await handler(tx, event);
     },
   };
+  if (!def.runs) return projection;
+  return {
+    ...projection,
+    async applyBatch(tx, events) {
+      for (const group of runsOf(events, run)) {
+        try {
+          if (group.handler) await group.handler(tx, group.events);
+          else await projection.apply(tx, group.events[0]!);
+        } catch (err) {
+          throw new BatchApplyError(group.events[0]!, err);
+        }
+      }
+    },
+  };
+}
+
+type RunHandler = (tx: SqlQueryable, events: readonly ProjectedEvent[]) => Promise<void>;
+
+/**
+ * Splits events into maximal runs of consecutive events that share a run handler; an event
+ * without one is a group of its own (handler undefined: apply it alone).
+ */
+function runsOf(
+  events: readonly ProjectedEvent[],
+  handlerOf: (type: EventType) => RunHandler | undefined,
+): { handler: RunHandler | undefined; events: ProjectedEvent[] }[] {
+  const groups: { handler: RunHandler | undefined; events: ProjectedEvent[] }[] = [];
+  for (const event of events) {
+    const handler = handlerOf(event.type);
+    const last = groups.at(-1);
+    if (handler && last?.handler === handler) last.events.push(event);
+    else groups.push({ handler, events: [event] });
+  }
+  return groups;
 }
 
 /** Whether the projection wants this event type (projections without `handles` get everything). */

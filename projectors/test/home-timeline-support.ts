@@ -4,12 +4,12 @@ import type { SqlExecutor } from '@chirp/event-store';
 import { createRedisTimelineCache, createSqlTimelineCache, type TimelineCache } from '@chirp/timeline-cache';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { decodeEvent, projectionHandles, type Projection } from '../src/projection.ts';
+import type { Projection } from '../src/projection.ts';
 import { createHomeTimelineProjection } from '../src/read-models/home-timeline/projection.ts';
 import { readHomeTimeline, type HomeTimelineItem } from '../src/read-models/home-timeline/reader.ts';
 import { transactionBoundExecutor } from '../src/read-models/home-timeline/transaction-scope.ts';
 import { referenceHome } from './reference.ts';
-import { History, openBackend, resetProjection, type Backend, type Engine } from './support.ts';
+import { applyInTransaction, History, openBackend, resetProjection, type Backend, type Engine } from './support.ts';
 
 /** The cached home timeline under test: a SQL backend for the projection, and a cache. */
 export type CacheKind = 'redis' | 'sql';
@@ -91,16 +91,21 @@ export async function openRig(setup: TimelineSetup, label: string): Promise<Time
 }
 
 /**
- * Applies events as one batch transaction (what a runner's batch does). With `crash`, the batch
- * is applied and then rolled back — its cache side effects (Redis) stay — before it is applied
- * again: a crash between the cache writes and the commit.
+ * Applies events as one batch transaction (what a runner's batch does: `applyBatch`; with
+ * `oneByOne`, event by event through `apply`). With `crash`, the batch is applied and then rolled
+ * back — its cache side effects (Redis) stay — before it is applied again: a crash between the
+ * cache writes and the commit.
  */
-export async function applyBatch(executor: SqlExecutor, projection: Projection, events: readonly StoredEvent[], crash = false): Promise<void> {
+export async function applyBatch(
+  executor: SqlExecutor,
+  projection: Projection,
+  events: readonly StoredEvent[],
+  crash = false,
+  oneByOne = false,
+): Promise<void> {
   const run = () =>
     executor.transaction(async (tx) => {
-      for (const event of events) {
-        if (projectionHandles(projection, event.type)) await projection.apply(tx, decodeEvent(event));
-      }
+      await applyInTransaction(tx, projection, events, oneByOne);
       if (crash) throw new CrashBeforeCommit();
     });
   if (crash) {

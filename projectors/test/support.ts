@@ -131,13 +131,20 @@ export class History {
   }
 }
 
+/**
+ * Applies events inside a transaction as the runner's batch does: the handled ones, decoded, through
+ * `applyBatch` when the projection has one (and there is more than one event), else one by one;
+ * with `oneByOne`, always through `apply`, event by event (the reference the batch path must equal).
+ */
+export async function applyInTransaction(tx: SqlQueryable, projection: Projection, events: readonly StoredEvent[], oneByOne = false): Promise<void> {
+  const decoded = events.filter((e) => projectionHandles(projection, e.type)).map(decodeEvent);
+  if (!oneByOne && projection.applyBatch && decoded.length > 1) return projection.applyBatch(tx, decoded);
+  for (const event of decoded) await projection.apply(tx, event);
+}
+
 /** Applies events straight through a projection in one transaction (what a runner's batch does). */
-export async function applyEvents(executor: SqlExecutor, projection: Projection, events: readonly StoredEvent[]): Promise<void> {
-  await executor.transaction(async (tx) => {
-    for (const event of events) {
-      if (projectionHandles(projection, event.type)) await projection.apply(tx, decodeEvent(event));
-    }
-  });
+export async function applyEvents(executor: SqlExecutor, projection: Projection, events: readonly StoredEvent[], oneByOne = false): Promise<void> {
+  await executor.transaction((tx) => applyInTransaction(tx, projection, events, oneByOne));
 }
 
 /** Drops and re-creates a projection's tables (between property-test runs). */

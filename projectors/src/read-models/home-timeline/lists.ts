@@ -26,3 +26,27 @@ export function celebrityThresholds(threshold: number, exit?: number): Celebrity
   }
   return { enter: threshold, exit: exitAt };
 }
+
+export interface AuthorCount {
+  readonly followers: number;
+  readonly celebrity: boolean;
+}
+
+/**
+ * Walks an author's follower count through `deltas` (flips, in event order) under the threshold
+ * with hysteresis, step by step as `moveFollowerCount` does per event, because with hysteresis the
+ * end state depends on the path (up over `enter` and back into the band stays a celebrity; the net
+ * move would not). Resolves to the end state and whether any step crossed.
+ */
+export function walkFollowerCount(start: AuthorCount, deltas: readonly number[], t: CelebrityThresholds): AuthorCount & { crossed: boolean } {
+  let { followers, celebrity } = start;
+  let crossed = false;
+  for (const delta of deltas) {
+    const raw = followers + delta;
+    const next = raw >= t.enter ? true : raw < t.exit ? false : celebrity;
+    crossed ||= next !== celebrity;
+    celebrity = next;
+    followers = Math.max(raw, 0);
+  }
+  return { followers, celebrity, crossed };
+}

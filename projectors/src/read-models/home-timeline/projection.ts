@@ -3,14 +3,15 @@ import { listKey, type ListRef, type TimelineCache, type TimelineEntry } from '@
 import { defineProjection, type EventHandlers, type Projection, type ProjectedEventOf } from '../../projection.ts';
 import { activityLedgerHandlers } from '../activity-ledger.ts';
 import { runDdl } from '../ddl.ts';
-import { setMembership } from '../membership.ts';
+import { setMembership, setMemberships } from '../membership.ts';
 import { authorList, celebrityThresholds, homeList } from './lists.ts';
 import {
-  activeFollowers,
+  cachedFollowers,
   deleteTargets,
   entryPosition,
   isCelebrity,
   moveFollowerCount,
+  moveFollowerCounts,
   overtakenBy,
   undoTargets,
   winnersOf,
@@ -59,7 +60,7 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
     }
   }
 
-  async function followChanged(tx: SqlQueryable, e: ProjectedEventOf<'Followed'> | ProjectedEventOf<'Unfollowed'>, active: boolean) {
+  async function followChanged(tx: SqlQueryable, e: FollowEvent, active: boolean) {
     const { followerId, followeeId } = e.data;
     const change = await setMembership(tx, homeTables.follows, { follower_id: followerId, followee_id: followeeId }, active, e.streamRevision);
     if (change === 'unchanged') return;
@@ -69,8 +70,39 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
     // (with the followee's entries in or out). Crossing the threshold moves the followee between
     // push and pull for every follower: their timelines are dropped too.
     const lists: ListRef[] = [homeList(followerId)];
-    if (crossed) lists.push(...(await activeFollowers(tx, followeeId)).map(homeList));
+    if (crossed) lists.push(...(await cachedFollowers(tx, [followeeId])).map(homeList));
     await cache.drop(lists);
+  }
+
+  /**
+   * A run of Followed/Unfollowed, set-based, with the one-by-one outcome: the memberships in one
+   * read and one upsert (per event: did it flip?); each followee's flips walked through the
+   * threshold in event order (hysteresis depends on the path); then ONE drop of every flipped
+   * follower's list and, for every followee that crossed at any step, its followers' lists. The
+   * followers are taken after the run, not at the crossing: anyone who followed or unfollowed in
+   * between flipped and is dropped anyway, so the union is the same set.
+   */
+  async function followRun(tx: SqlQueryable, events: readonly FollowEvent[]) {
+    const changes = await setMemberships(
+      tx,
+      homeTables.follows,
+      ['follower_id', 'followee_id'],
+      events.map((e) => ({ keys: [e.data.followerId, e.data.followeeId], active: e.type === 'Followed', revision: e.streamRevision })),
+    );
+    const paths = new Map<string, number[]>();
+    const flipped = new Set<string>();
+    changes.forEach((change, i) => {
+      if (change === 'unchanged') return;
+      const { followerId, followeeId } = events[i]!.data;
+      flipped.add(followerId);
+      const path = paths.get(followeeId) ?? [];
+      path.push(change === 'activated' ? 1 : -1);
+      paths.set(followeeId, path);
+    });
+    const crossed = await moveFollowerCounts(tx, paths, thresholds);
+    if (!cache || flipped.size === 0) return;
+    const dropped = new Set([...flipped, ...(await cachedFollowers(tx, crossed))]);
+    await cache.drop([...dropped].map(homeList));
   }
 
   const on: EventHandlers = {
@@ -129,9 +161,17 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
     readsTables: HOME_TIMELINE_TABLES,
     setup: (db) => runDdl(db, homeTimelineDdl),
     on,
+    runs: { Followed: followRun, Unfollowed: followRun },
   });
-  return { ...projection, apply: (tx, event) => inTransaction(tx, () => projection.apply(tx, event)) };
+  const applyBatch = projection.applyBatch!;
+  return {
+    ...projection,
+    apply: (tx, event) => inTransaction(tx, () => projection.apply(tx, event)),
+    applyBatch: (tx, events) => inTransaction(tx, () => applyBatch(tx, events)),
+  };
 }
+
+type FollowEvent = ProjectedEventOf<'Followed' | 'Unfollowed'>;
 
 /**
  * The SQL tables only, no cache: for callers that serve the timeline from SQL (fan-out on read,

@@ -1,6 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import type { TimelineEntry } from '@chirp/timeline-cache';
 import { toNumber } from '../../sql-values.ts';
+import { walkFollowerCount, type CelebrityThresholds } from './lists.ts';
 import { homeTables as t } from './schema.ts';
 
 /**
@@ -39,20 +40,24 @@ export async function entryPosition(q: SqlQueryable, actorId: string, tweetId: s
   return rows[0] ? toNumber(rows[0].position) : null;
 }
 
-export async function activeFollowers(q: SqlQueryable, userId: string): Promise<string[]> {
+/** The active followers of any of `userIds` whose home list may be cached (threshold-crossing drops). */
+export async function cachedFollowers(q: SqlQueryable, userIds: readonly string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
   const { rows } = await q.query<{ follower_id: string }>(
-    `SELECT follower_id FROM ${t.follows} WHERE followee_id = $1 AND active`,
-    [userId],
+    `SELECT DISTINCT f.follower_id FROM ${t.follows} f JOIN ${t.cached} c ON c.user_id = f.follower_id
+      WHERE f.followee_id = ANY($1::text[]) AND f.active`,
+    [userIds],
   );
   return rows.map((r) => r.follower_id);
 }
 
 /**
- * Whose home timeline an entry (tweet `tweetId` by `actorId` at `position`) now wins in: the actor
- * and, when `withFollowers`, the actor's followers — minus everyone who already sees an earlier
- * entry of the tweet (even one long trimmed from their cache), so an old tweet retweeted later
- * never surfaces at the top. An original is never preceded by another entry of its tweet, so
- * `checkEarlier` is false for it and the check is skipped.
+ * Whose cached home timeline an entry (tweet `tweetId` by `actorId` at `position`) now wins in:
+ * the actor and, when `withFollowers`, the actor's followers — only those whose list may be cached
+ * (`rm_home_cached`; the others have no list to offer to) — minus everyone who already sees an
+ * earlier entry of the tweet (even one long trimmed from their cache), so an old tweet retweeted
+ * later never surfaces at the top. An original is never preceded by another entry of its tweet,
+ * so `checkEarlier` is false for it and the check is skipped.
  */
 export async function winnersOf(
   q: SqlQueryable,
@@ -60,9 +65,10 @@ export async function winnersOf(
 ): Promise<string[]> {
   const { rows } = await q.query<{ user_id: string }>(
     `WITH viewers AS (
-       SELECT $2::text AS user_id
+       SELECT user_id FROM ${t.cached} WHERE user_id = $2
        UNION
-       SELECT follower_id FROM ${t.follows} WHERE $4::boolean AND followee_id = $2 AND active
+       SELECT f.follower_id FROM ${t.follows} f JOIN ${t.cached} c ON c.user_id = f.follower_id
+        WHERE $4::boolean AND f.followee_id = $2 AND f.active
      )
      SELECT v.user_id FROM viewers v
       WHERE NOT $5::boolean OR NOT EXISTS (
@@ -194,6 +200,33 @@ export async function moveFollowerCount(
   );
   const row = rows[0]!;
   return row.celebrity !== (row.was ?? false);
+}
+
+/**
+ * `moveFollowerCount` for many authors at once, each with its flips in event order (one read under
+ * lock, one upsert; the threshold walked step by step by `walkFollowerCount`). Resolves to the
+ * authors that crossed the threshold at least once on the way.
+ */
+export async function moveFollowerCounts(
+  q: SqlQueryable,
+  paths: ReadonlyMap<string, readonly number[]>,
+  thresholds: CelebrityThresholds,
+): Promise<string[]> {
+  const ids = [...paths.keys()];
+  if (ids.length === 0) return [];
+  const { rows } = await q.query<{ user_id: string; followers: unknown; celebrity: boolean }>(
+    `SELECT user_id, followers, celebrity FROM ${t.authors} WHERE user_id = ANY($1::text[]) FOR UPDATE`,
+    [ids],
+  );
+  const stored = new Map(rows.map((r) => [r.user_id, { followers: toNumber(r.followers), celebrity: r.celebrity }]));
+  const ends = ids.map((id) => walkFollowerCount(stored.get(id) ?? { followers: 0, celebrity: false }, paths.get(id)!, thresholds));
+  await q.query(
+    `INSERT INTO ${t.authors} AS a (user_id, followers, celebrity)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::boolean[])
+     ON CONFLICT (user_id) DO UPDATE SET followers = EXCLUDED.followers, celebrity = EXCLUDED.celebrity`,
+    [ids, ends.map((e) => e.followers), ends.map((e) => e.celebrity)],
+  );
+  return ids.filter((_, i) => ends[i]!.crossed);
 }
 
 /**

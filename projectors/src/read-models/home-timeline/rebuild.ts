@@ -3,7 +3,7 @@ import type { TimelineCache, TimelineEntry } from '@chirp/timeline-cache';
 import { CHECKPOINT_TABLE } from '../../checkpoints.ts';
 import { authorList, homeList } from './lists.ts';
 import { authorEntries, celebrityFollowees, referenceEntries } from './queries.ts';
-import { HOME_TIMELINE_NAME } from './schema.ts';
+import { HOME_TIMELINE_NAME, homeTables } from './schema.ts';
 import { inTransaction } from './transaction-scope.ts';
 
 /**
@@ -34,6 +34,9 @@ const bare = (e: TimelineEntry): TimelineEntry => ({ tweetId: e.tweetId, positio
  * user's celebrity followees as pulls, complete iff the whole history fitted.
  */
 export async function rebuildHome(db: SqlExecutor, cache: TimelineCache, userId: string): Promise<void> {
+  // Committed on its own, before the list can exist: fan-out offers only to users in this table,
+  // so a list stored by a transaction whose COMMIT then failed must still be known there.
+  await db.query(`INSERT INTO ${homeTables.cached} (user_id) VALUES ($1) ON CONFLICT DO NOTHING`, [userId]);
   await serialisedWithFanOut(db, async (tx) => {
     const max = cache.maxEntries;
     const entries = await referenceEntries(tx, userId, { before: null, limit: max + 1, pushedOnly: true });

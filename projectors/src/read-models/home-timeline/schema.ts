@@ -8,13 +8,17 @@ import { activityLedgerDdl, activityLedgerTables } from '../activity-ledger.ts';
  */
 export const HOME_PREFIX = 'rm_home';
 export const HOME_TIMELINE_NAME = 'home-timeline';
-/** Raised to 2 with the authors table and the fan-out to the timeline cache (a rebuild from 0). */
-export const HOME_TIMELINE_VERSION = 2;
+/**
+ * Raised to 2 with the authors table and the fan-out to the timeline cache, to 3 with the
+ * cached-users table (each a rebuild from 0, and new list ids: a new table must know every list).
+ */
+export const HOME_TIMELINE_VERSION = 3;
 
 export const homeTables = {
   ...activityLedgerTables(HOME_PREFIX),
   follows: 'rm_home_follows',
   authors: 'rm_home_authors',
+  cached: 'rm_home_cached',
 } as const;
 export const HOME_TIMELINE_TABLES = Object.values(homeTables);
 
@@ -34,5 +38,10 @@ export const homeTimelineDdl = [
      celebrity boolean NOT NULL
    )`,
   `CREATE INDEX IF NOT EXISTS ${homeTables.authors}_celebrities ON ${homeTables.authors} (user_id) WHERE celebrity`,
+  // Users whose home list may be in the cache: committed before a rebuild stores one (rebuild.ts),
+  // never removed. A superset of the cached home lists, so fan-out and threshold drops join it and
+  // skip everyone who has never had a timeline built (most followers, and all of them during a
+  // replay into a fresh cache).
+  `CREATE TABLE IF NOT EXISTS ${homeTables.cached} (user_id text PRIMARY KEY)`,
   ...activityLedgerDdl(HOME_PREFIX),
 ];
