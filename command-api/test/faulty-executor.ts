@@ -1,15 +1,19 @@
-import type { SqlExecutor, SqlQueryable } from '@chirp/event-store';
+import type { SqlExecutor } from '@chirp/event-store';
+import { APPEND_FUNCTION, type AppendOutcome } from '@chirp/event-store/sql/append-function';
 
 /**
  * A failure to inject into the work on one stream (named by prefix: 'user-', 'handle-'), for
- * failures a healthy database cannot be made to produce on cue:
- * - 'commit': the append commits, then reports a failure (the answer to COMMIT was lost);
- * - 'inside': the append fails inside its transaction, which rolls back: nothing is written;
- * - 'read': a read of the stream outside a transaction fails.
+ * failures a healthy database cannot be made to produce on cue. An append is one statement (the
+ * store's append function), so:
+ * - 'commit': the append is written and committed, then reports a failure (its answer was lost);
+ * - 'inside': the append fails before anything is written;
+ * - 'conflict': the append function answers that the stream is not at the expected revision (what
+ *   a writer that lost a race hears); nothing is written;
+ * - 'read': a read of the stream fails.
  */
 export interface Fault {
   stream: string;
-  at: 'commit' | 'inside' | 'read';
+  at: 'commit' | 'inside' | 'conflict' | 'read';
   /** Let this many matching operations through first; default 0. */
   skip?: number;
   /** Fail this many matching operations; default 1. */
@@ -17,8 +21,11 @@ export interface Fault {
   error?: () => unknown;
 }
 
-/** What the store turns into WrongExpectedRevisionError: another writer created the stream row first. */
-export const streamRowConflict = () => Object.assign(new Error('injected: duplicate key'), { code: '23505', constraint: 'chirp_streams_pkey' });
+/** The append function's answer to a writer that lost a race: the stream is at revision 0. */
+const conflictAnswer = {
+  rows: [{ outcome: 'wrong_revision' satisfies AppendOutcome, last_position: null, current_revision: 0, duplicate_event_id: null }],
+  rowCount: 1,
+};
 
 /**
  * A real executor with faults switched on by the test. Every query still runs against the real
@@ -26,40 +33,36 @@ export const streamRowConflict = () => Object.assign(new Error('injected: duplic
  * by pushing to the array.
  */
 export function faultyExecutor(real: SqlExecutor, faults: Fault[]): SqlExecutor {
-  const streamOf = (params?: readonly unknown[]) => (typeof params?.[0] === 'string' ? params[0] : '');
-  function trip(at: Fault['at'], stream: string): void {
+  /** The fault due now at this point of this stream's work, if any (counted as used). */
+  function due(at: Fault['at'], stream: string): Fault | undefined {
     const fault = faults.find((f) => f.at === at && stream.startsWith(f.stream) && (f.times ?? 1) > 0);
-    if (!fault) return;
+    if (!fault) return undefined;
     if ((fault.skip ?? 0) > 0) {
       fault.skip = (fault.skip ?? 0) - 1;
-      return;
+      return undefined;
     }
     fault.times = (fault.times ?? 1) - 1;
-    throw fault.error?.() ?? new Error(`injected: ${at} failure on ${stream}`);
+    return fault;
   }
+  const failure = (fault: Fault, stream: string) => fault.error?.() ?? new Error(`injected: ${fault.at} failure on ${stream}`);
   return {
     engine: real.engine,
     listen: (channel, onNotify) => real.listen(channel, onNotify),
     close: () => real.close(),
+    transaction: (fn) => real.transaction(fn),
     async query(text, params) {
-      trip('read', streamOf(params));
-      return real.query(text, params);
-    },
-    async transaction(fn) {
-      let stream: string | undefined;
-      const result = await real.transaction(async (tx) => {
-        const watched: SqlQueryable = {
-          async query(text, params) {
-            if (stream === undefined) {
-              stream = streamOf(params); // an append's first statement locks its stream's row
-              trip('inside', stream);
-            }
-            return tx.query(text, params);
-          },
-        };
-        return fn(watched);
-      });
-      if (stream !== undefined) trip('commit', stream);
+      const stream = typeof params?.[0] === 'string' ? params[0] : '';
+      if (!text.includes(APPEND_FUNCTION)) {
+        const read = due('read', stream);
+        if (read) throw failure(read, stream);
+        return real.query(text, params);
+      }
+      const inside = due('inside', stream);
+      if (inside) throw failure(inside, stream);
+      if (due('conflict', stream)) return conflictAnswer;
+      const result = await real.query(text, params);
+      const commit = due('commit', stream);
+      if (commit) throw failure(commit, stream);
       return result;
     },
   } as SqlExecutor;

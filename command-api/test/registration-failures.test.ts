@@ -5,7 +5,7 @@ import { listen, type RunningServer } from '@chirp/platform/http-server';
 import { createCommandApi, createSqlIdempotencyStore } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 import { client } from '../../test-support/http-client.ts';
-import { faultyExecutor, streamRowConflict, type Fault } from './faulty-executor.ts';
+import { faultyExecutor, type Fault } from './faulty-executor.ts';
 import { expectProblem, uniqueHandle, type Api } from './support.ts';
 
 let database: TestDatabase;
@@ -75,7 +75,7 @@ describe('registration whose user append fails', () => {
     const handle = uniqueHandle('rf');
     // The user append keeps conflicting (a 409 once retries run out); then the release, the
     // second append to the handle's stream, fails as well.
-    faults.push({ stream: 'user-', at: 'inside', times: Infinity, error: streamRowConflict }, { stream: 'handle-', at: 'inside', skip: 1 });
+    faults.push({ stream: 'user-', at: 'conflict', times: Infinity }, { stream: 'handle-', at: 'inside', skip: 1 });
     const res = await api.post('/v1/users', registration(handle));
     expectProblem(res, 409);
     expect(res.body.code).toBe('ConcurrencyConflict');
