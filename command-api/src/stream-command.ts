@@ -45,6 +45,14 @@ export interface StreamCommand {
   metadata: EventMetadata;
   /** Ids of the appended events; fresh unless the command runs under an Idempotency-Key. */
   eventIds?: EventIds;
+  /**
+   * The stream is new as far as this command knows: its id was just made by the server (the
+   * entity id of a command that creates something). The first attempt then skips the read: it
+   * decides over an empty history and appends with 'no_stream'. Only if that is refused — the
+   * stream exists after all, typically because an earlier run of the same Idempotency-Key created
+   * it — or the decision is not an append, does the command take the load → decide path.
+   */
+  expectNewStream?: boolean;
 }
 
 /** Tries per command; a conflict means another writer appended to the stream in between. */
@@ -59,12 +67,17 @@ const BACKOFF_CAP_MS = 160;
  * winning turns into 409.
  *
  * With derived event ids (an Idempotency-Key), a re-run converges: if the stream already holds
- * the events this command appends, that earlier append is the outcome, and nothing is decided
- * or appended again.
+ * the events this command appends, that earlier append is the outcome, and nothing is appended
+ * again. A command that creates its stream (`expectNewStream`) first tries the append without the
+ * load; a re-run's attempt is refused as a duplicate and it converges the same way.
  */
 export async function runStreamCommand(deps: CommandDeps, command: StreamCommand): Promise<CommandOutcome> {
   const { streamId, metadata } = command;
   const eventIds = command.eventIds ?? freshEventIds;
+  if (command.expectNewStream) {
+    const created = await appendToNewStream(deps, command, eventIds);
+    if (created) return created;
+  }
   for (let attempt = 1; ; attempt++) {
     const history = await loadStream(deps.store, streamId);
     const earlier = appendedBefore(history, eventIds);
@@ -89,6 +102,28 @@ export async function runStreamCommand(deps: CommandDeps, command: StreamCommand
         throw new ProblemError(409, 'the resource was changed concurrently; retry the request', { code: 'ConcurrencyConflict' });
       await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
     }
+  }
+}
+
+const EMPTY_STREAM: LoadedStream = { events: [], stored: [], revision: -1, lastPosition: 0 };
+
+/**
+ * The optimistic first attempt for a stream expected to be new: one append, no read. Undefined
+ * when the regular path must decide instead: the stream exists (WrongExpectedRevisionError), this
+ * command's events are in the log already (DuplicateEventError: a re-run of a keyed command, which
+ * the regular path answers from the stream), or the decision over the empty history was a refusal
+ * or a no-op, which could be owed to the assumption.
+ */
+async function appendToNewStream(deps: CommandDeps, command: StreamCommand, eventIds: EventIds): Promise<CommandOutcome | undefined> {
+  const decision = await command.decide(EMPTY_STREAM);
+  if (decision instanceof DomainError || decision.length === 0) return undefined;
+  const events = decision.map((e, index) => envelope(e, eventIds.id(index), command.metadata, deps.clock));
+  try {
+    const { position } = await deps.store.append(command.streamId, events, 'no_stream');
+    return { events: decision, position };
+  } catch (error) {
+    if (error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventError) return undefined;
+    throw error;
   }
 }
 

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { ChirpEvent } from '@chirp/domain';
 import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import { keyedCommandIds } from '../src/command-ids.ts';
-import { runStreamCommand, type CommandDeps } from '../src/stream-command.ts';
+import { envelope, runStreamCommand, type CommandDeps } from '../src/stream-command.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 
 let database: TestDatabase;
@@ -57,3 +57,73 @@ describe('runStreamCommand under an Idempotency-Key', () => {
     expect(keyedCommandIds('user:v', 'key-2', seed).eventIds('post').id(0)).not.toBe(a.id(0));
   });
 });
+
+describe('runStreamCommand for a stream expected to be new', () => {
+  /** The store, counting the streams read through it. */
+  const reading = () => {
+    const reads: string[] = [];
+    const counted: EventStore = { ...store, readStream: (id, options) => (reads.push(id), store.readStream(id, options)) };
+    return { reads, deps: { ...deps, store: counted } };
+  };
+  const posted = (tweetId: string): ChirpEvent => ({
+    type: 'TweetPosted',
+    data: { tweetId, authorId: uuidv7(), text: 'new', hashtags: [], mentions: [] },
+  });
+
+  it('appends with no read of the stream, deciding over an empty history', async () => {
+    const tweetId = uuidv7();
+    const { reads, deps: counting } = reading();
+    const histories: number[] = [];
+    const outcome = await runStreamCommand(counting, {
+      streamId: `tweet-${tweetId}`,
+      metadata,
+      expectNewStream: true,
+      decide: (history) => (histories.push(history.revision), [posted(tweetId)]),
+    });
+    expect(reads).toEqual([]);
+    expect(histories).toEqual([-1]);
+    const stream = await store.readStream(`tweet-${tweetId}`);
+    expect(stream.map((e) => e.type)).toEqual(['TweetPosted']);
+    expect(outcome.position).toBe(stream[0]!.position);
+  });
+
+  it('a re-run under the same Idempotency-Key answers with the first run and appends nothing', async () => {
+    const tweetId = uuidv7();
+    const streamId = `tweet-${tweetId}`;
+    const run = () =>
+      runStreamCommand(deps, {
+        streamId,
+        metadata,
+        expectNewStream: true,
+        eventIds: keyedCommandIds('user:u', 'key-new', tweetId).eventIds('post'),
+        decide: (history) => (history.revision < 0 ? [posted(tweetId)] : []),
+      });
+    const first = await run();
+    const head = await store.headPosition();
+    const again = await run();
+    expect(again).toEqual(first);
+    expect(await store.headPosition()).toBe(head);
+    expect(await store.readStream(streamId)).toHaveLength(1);
+  });
+
+  it('decides on the real history when the stream exists after all', async () => {
+    const tweetId = uuidv7();
+    const streamId = `tweet-${tweetId}`;
+    await store.append(streamId, [envelope(posted(tweetId), uuidv7(), metadata, () => new Date())], 'no_stream');
+    const histories: number[] = [];
+    const outcome = await runStreamCommand(deps, {
+      streamId,
+      metadata,
+      expectNewStream: true,
+      decide: (history) => {
+        histories.push(history.revision);
+        return [{ type: 'TweetDeleted', data: { tweetId, authorId: uuidv7() } }];
+      },
+    });
+    expect(histories).toEqual([-1, 0]);
+    const stream = await store.readStream(streamId);
+    expect(stream.map((e) => e.type)).toEqual(['TweetPosted', 'TweetDeleted']);
+    expect(outcome.position).toBe(stream[1]!.position);
+  });
+});
+

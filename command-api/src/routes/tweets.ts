@@ -31,6 +31,8 @@ export function tweetsRouter(deps: CommandDeps, auth: RequestHandler[], idempote
       },
       metadata: commandMetadata(req, userId),
       eventIds: ids.eventIds('post'),
+      // A fresh id (or the Idempotency-Key's seed): no read of a stream that cannot exist yet.
+      expectNewStream: true,
     });
     res.status(202).location(`/v1/tweets/${tweetId}`).json({ tweetId, position: outcome.position });
   });
