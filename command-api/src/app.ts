@@ -5,6 +5,7 @@ import { requireRegisteredUser } from './auth.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
 import { followsRouter } from './routes/follows.ts';
+import { RegisteredUsers } from './registered-users.ts';
 import { profileRouter } from './routes/profile.ts';
 import { registrationRouter } from './routes/registration.ts';
 import { sessionsRouter } from './routes/sessions.ts';
@@ -36,7 +37,8 @@ export function createCommandApi(options: CommandApiOptions): Express {
     fingerprintKey: options.fingerprintKey ?? options.tokens.deriveKey('idempotency-fingerprint'),
     log,
   });
-  const auth = requireRegisteredUser(options.tokens, options.store);
+  const users = new RegisteredUsers(options.store);
+  const auth = requireRegisteredUser(options.tokens, users);
   app.get('/healthz', async (_req, res) => {
     await (options.healthCheck ?? (() => options.store.headPosition().then(() => undefined)))();
     res.json({ status: 'ok' });
@@ -44,7 +46,7 @@ export function createCommandApi(options: CommandApiOptions): Express {
   app.use(registrationRouter(deps, idempotent));
   app.use(sessionsRouter(deps, options.tokens, options.operatorHandles ?? new Set()));
   app.use(profileRouter(deps, auth, idempotent));
-  app.use(followsRouter(deps, auth, idempotent));
+  app.use(followsRouter(deps, users, auth, idempotent));
   app.use(tweetsRouter(deps, auth, idempotent));
   app.use(notFound);
   app.use(problemHandler(log));

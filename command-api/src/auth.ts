@@ -1,22 +1,15 @@
 import type { RequestHandler } from 'express';
-import { streams } from '@chirp/domain';
-import type { EventStore } from '@chirp/event-store';
 import { invalidTokenProblem, principalOf, requireAuth, type TokenService } from '@chirp/http-kit';
-
-/** Whether a user is registered: the first event of their stream says so. */
-export async function userExists(store: EventStore, userId: string): Promise<boolean> {
-  const [first] = await store.readStream(streams.user(userId), { limit: 1 });
-  return first?.type === 'UserRegistered';
-}
+import type { RegisteredUsers } from './registered-users.ts';
 
 /**
  * A valid bearer token whose user exists. A token outlives what it names: after a database reset
  * (or any loss of the user's stream) a still-valid token must not create tweets, likes or follows
- * by a user nobody can see. One short read per command.
+ * by a user nobody can see. A user already seen costs nothing; others one short read.
  */
-export function requireRegisteredUser(tokens: TokenService, store: EventStore): RequestHandler[] {
+export function requireRegisteredUser(tokens: TokenService, users: RegisteredUsers): RequestHandler[] {
   const registered: RequestHandler = async (_req, res, next) => {
-    if (!(await userExists(store, principalOf(res).userId))) throw invalidTokenProblem('the access token names a user that does not exist');
+    if (!(await users.exists(principalOf(res).userId))) throw invalidTokenProblem('the access token names a user that does not exist');
     next();
   };
   return [requireAuth(tokens), registered];

@@ -2,15 +2,15 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { fold, followDecider, streams, type FollowCommand } from '@chirp/domain';
 import { parseParams, principalOf } from '@chirp/http-kit';
-import { userExists } from '../auth.ts';
 import { commandIdsOf } from '../command-ids.ts';
 import { commandMetadata } from '../command-metadata.ts';
+import type { RegisteredUsers } from '../registered-users.ts';
 import { runStreamCommand, type CommandDeps } from '../stream-command.ts';
 
 const FolloweeParams = z.object({ userId: z.uuid('must be a user id') });
 
 /** Follows are decided on the pair's own stream (`follow-<follower>-<followee>`), see follow.ts. */
-export function followsRouter(deps: CommandDeps, auth: RequestHandler[], idempotent: RequestHandler): Router {
+export function followsRouter(deps: CommandDeps, users: RegisteredUsers, auth: RequestHandler[], idempotent: RequestHandler): Router {
   const router = Router();
   const follows =
     (type: FollowCommand['type']): RequestHandler =>
@@ -20,7 +20,7 @@ export function followsRouter(deps: CommandDeps, auth: RequestHandler[], idempot
       // Looked up once: users are never removed, so a followee that exists keeps existing.
       const command: FollowCommand =
         type === 'Follow'
-          ? { type, followerId, followeeId, followeeExists: await userExists(deps.store, followeeId) }
+          ? { type, followerId, followeeId, followeeExists: await users.exists(followeeId) }
           : { type, followerId, followeeId };
       const outcome = await runStreamCommand(deps, {
         streamId: streams.follow(followerId, followeeId),
