@@ -4,8 +4,8 @@ import { createJsonApp, defaultErrorLog, notFound, problemHandler, type ErrorLog
 import { requireRegisteredUser } from './auth.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
-import { followsRouter } from './routes/follows.ts';
 import { RegisteredUsers } from './registered-users.ts';
+import { followsRouter } from './routes/follows.ts';
 import { profileRouter } from './routes/profile.ts';
 import { registrationRouter } from './routes/registration.ts';
 import { sessionsRouter } from './routes/sessions.ts';

@@ -58,6 +58,30 @@ export function describeSqlSpecifics(engine: string, getExecutor: () => SqlExecu
       }
     });
 
+    test("appends inside a caller's transaction are announced on its commit, not by the poll", async () => {
+      const executor = getExecutor();
+      const store = await createSqlEventStore(executor, { pollIntervalMs: 10_000 });
+      try {
+        const streamId = newStreamId('tx-notify');
+        const subscription = store.subscribe(await store.headPosition());
+        const iterator = subscription[Symbol.asyncIterator]();
+        const delivered = (async () => {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done || next.value.some((e) => e.streamId === streamId)) return next.done ? 'ended' : 'delivered';
+          }
+        })();
+        await new Promise((r) => setTimeout(r, 200)); // caught up and waiting
+        const started = Date.now();
+        await executor.transaction((tx) => appendInTransaction(tx, streamId, [newEvent()], 'no_stream'));
+        expect(await delivered).toBe('delivered');
+        expect(Date.now() - started).toBeLessThan(2_000);
+        await subscription.close();
+      } finally {
+        await store.close();
+      }
+    });
+
     test('a transaction may not append more than 65536 events', async () => {
       const executor = getExecutor();
       const store = await createSqlEventStore(executor);
@@ -126,7 +150,7 @@ export function describeSqlSpecifics(engine: string, getExecutor: () => SqlExecu
 
     test('a database set up before the append function existed gets it on the next start', async () => {
       const executor = getExecutor();
-      await executor.query(`DROP FUNCTION IF EXISTS ${APPEND_FUNCTION}(text, text, bigint, jsonb)`);
+      await executor.query(`DROP FUNCTION IF EXISTS ${APPEND_FUNCTION}(text, text, bigint, jsonb, boolean)`);
       const store = await createSqlEventStore(executor);
       try {
         expect(await store.append(newStreamId('upgraded'), [newEvent()], 'no_stream')).toMatchObject({ nextRevision: 0 });

@@ -26,7 +26,9 @@ export type AppendOutcome = 'appended' | 'wrong_revision' | 'duplicate';
  *
  * Arguments: stream id; the expectation as a kind ('any' | 'no_stream' | 'stream_exists' |
  * 'exact') plus the revision for 'exact'; the batch as the jsonb array `encodeEvents` makes (never
- * empty: an empty append does not call this).
+ * empty: an empty append does not call this); whether to send the NOTIFY (delivered on commit) —
+ * inside a caller's transaction yes, while the port's append announces after its commit instead
+ * (sql-append.ts says why).
  *
  * A wrong expected revision and a duplicate event id are *returned* (outcome, with the actual
  * revision or the duplicate id), having written nothing: an error raised by a statement would
@@ -38,7 +40,7 @@ export type AppendOutcome = 'appended' | 'wrong_revision' | 'duplicate';
  */
 export const APPEND_FUNCTION_DDL = `
 CREATE OR REPLACE FUNCTION ${APPEND_FUNCTION}(
-  p_stream_id text, p_expected_kind text, p_expected_revision bigint, p_events jsonb)
+  p_stream_id text, p_expected_kind text, p_expected_revision bigint, p_events jsonb, p_notify boolean)
 RETURNS TABLE (outcome text, last_position bigint, current_revision bigint, duplicate_event_id text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -109,7 +111,7 @@ BEGIN
     RAISE EXCEPTION 'position % is beyond 2^53', v_first + v_count - 1 USING ERRCODE = '${BOUND_EXCEEDED_SQLSTATE}';
   END IF;
 
-  -- 5. Insert, move the stream's revision, announce; NOTIFY is delivered on commit.
+  -- 5. Insert, move the stream's revision, announce if asked to (delivered on commit).
   INSERT INTO chirp_events
     (position, transaction_id, event_id, stream_id, stream_revision, type, data, metadata, schema_version, occurred_at)
   SELECT v_first + e.n - 1, pg_current_xact_id(), (e.v ->> 'eventId')::uuid, p_stream_id, v_actual + e.n,
@@ -119,7 +121,9 @@ BEGIN
   IF NOT v_created THEN
     UPDATE chirp_streams s SET revision = v_actual + v_count WHERE s.stream_id = p_stream_id;
   END IF;
-  PERFORM pg_notify('${EVENTS_CHANNEL}', (v_first + v_count - 1)::text);
+  IF p_notify THEN
+    PERFORM pg_notify('${EVENTS_CHANNEL}', (v_first + v_count - 1)::text);
+  END IF;
   RETURN QUERY SELECT 'appended'::text, v_first + v_count - 1, v_actual + v_count, NULL::text;
 END
 $fn$`;

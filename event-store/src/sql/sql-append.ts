@@ -1,13 +1,14 @@
 import type { NewEvent } from '@chirp/domain/envelope';
 import { DuplicateEventError, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
 import { APPEND_FUNCTION, BOUND_EXCEEDED_SQLSTATE, EVENTS_PER_TRANSACTION, type AppendOutcome } from './append-function.ts';
+import { EVENTS_CHANNEL } from './event-notifier.ts';
 import { encodeEvents } from './event-rows.ts';
-import type { SqlQueryable } from './executor.ts';
+import type { SqlExecutor, SqlQueryable } from './executor.ts';
 
 /**
  * The append (docs/event-store.md, "Append"): argument checks here, the rest in one call of the
  * PL/pgSQL function (append-function.ts) — one round trip — and the mapping of its outcomes and
- * errors onto the port's typed errors.
+ * errors onto the port's typed errors; for the port's append, the NOTIFY after it.
  */
 
 function checkExpected(expected: ExpectedRevision): void {
@@ -56,18 +57,54 @@ interface AppendRow {
 }
 
 /**
- * Appends as one statement on `db`: on an executor (the port's `append`) that statement is its own
- * transaction; on a caller's `tx` (`appendInTransaction`) it joins the caller's transaction, where
- * several appends get consecutive positions and nothing is visible, or notified, until commit.
- * A wrong expected revision or a duplicate id found up front leaves the caller's transaction
- * usable and without a trace; a duplicate id the INSERT runs into (repeated inside the batch, or
- * being appended concurrently) and a broken bound abort it.
+ * Appends inside a transaction the caller owns, as one more statement of it: several appends in
+ * one transaction get consecutive positions; nothing is visible, and the NOTIFY is not delivered,
+ * until the caller commits. A wrong expected revision or a duplicate id found up front leaves the
+ * caller's transaction usable and without a trace; a duplicate id the INSERT runs into (repeated
+ * inside the batch, or being appended concurrently) and a broken bound abort it.
  */
-export async function appendEvents(
+export function appendInTransaction(
+  tx: SqlQueryable,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+): Promise<AppendResult> {
+  return appendStatement(tx, streamId, events, expected, true);
+}
+
+/**
+ * The port's append: one statement, which is its own transaction (no BEGIN/COMMIT round trips),
+ * then the NOTIFY in a statement of its own, not awaited.
+ *
+ * Why not NOTIFY inside the append: PostgreSQL serialises the commits of all notifying
+ * transactions behind one lock held until the commit is flushed to disk, so appends that notify
+ * cannot share a WAL flush and top out at one append per flush (docs/event-store.md, "Append").
+ * The separate NOTIFY commits with `synchronous_commit` off — a notification need not survive a
+ * crash — so it holds that lock for microseconds. It is sent right after the append committed; if
+ * it is lost (the process dies in between, the query fails), subscriptions find the events on
+ * their next poll, as after any lost notification.
+ */
+export async function appendAndAnnounce(
+  executor: SqlExecutor,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+): Promise<AppendResult> {
+  const result = await appendStatement(executor, streamId, events, expected, false);
+  if (events.length > 0) {
+    executor
+      .query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, [EVENTS_CHANNEL, String(result.position)])
+      .catch(() => {}); // covered by the subscriptions' poll, see above
+  }
+  return result;
+}
+
+async function appendStatement(
   db: SqlQueryable,
   streamId: string,
   events: readonly NewEvent[],
   expected: ExpectedRevision,
+  notify: boolean,
 ): Promise<AppendResult> {
   if (typeof streamId !== 'string' || streamId === '') throw new TypeError('streamId must be a non-empty string');
   checkExpected(expected);
@@ -82,8 +119,8 @@ export async function appendEvents(
   let row: AppendRow;
   try {
     const { rows } = await db.query<AppendRow>(
-      `SELECT outcome, last_position, current_revision, duplicate_event_id FROM ${APPEND_FUNCTION}($1, $2, $3, $4::jsonb)`,
-      [streamId, kind, revision, payload],
+      `SELECT outcome, last_position, current_revision, duplicate_event_id FROM ${APPEND_FUNCTION}($1, $2, $3, $4::jsonb, $5)`,
+      [streamId, kind, revision, payload, notify],
     );
     row = rows[0]!;
   } catch (err) {

@@ -2,14 +2,13 @@ import type { EventStore, ReadStreamOptions, SubscribeOptions } from '../port.ts
 import { EventNotifier } from './event-notifier.ts';
 import type { SqlExecutor } from './executor.ts';
 import { ensureEventStoreSchema } from './schema.ts';
-import { appendEvents } from './sql-append.ts';
+import { appendAndAnnounce } from './sql-append.ts';
 import { checkNonNegativeInteger, countVisibleAfter, readAllEvents, readStreamEvents, visibleHeadPosition } from './sql-read.ts';
 import { SqlSubscription, type ReadAll } from './sql-subscription.ts';
 
 // The pieces live in their own modules; these two names stay importable from here.
 export { EVENTS_CHANNEL } from './event-notifier.ts';
-/** The append inside a transaction the caller owns: one more statement in it (sql-append.ts). */
-export { appendEvents as appendInTransaction } from './sql-append.ts';
+export { appendInTransaction } from './sql-append.ts';
 
 export interface SqlEventStoreOptions {
   /**
@@ -45,8 +44,7 @@ export async function createSqlEventStore(executor: SqlExecutor, options: SqlEve
   return {
     async append(streamId, events, expected) {
       open();
-      // One statement, so its own transaction: no BEGIN/COMMIT round trips.
-      return appendEvents(executor, streamId, events, expected);
+      return appendAndAnnounce(executor, streamId, events, expected);
     },
 
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}) {
