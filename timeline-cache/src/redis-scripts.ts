@@ -80,17 +80,18 @@ end
 export const OFFER = `${SHARED}
 local t, posArg, rt, max = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local pos = tonumber(posArg)
-local m = (rt == '') and t or (t .. '!')
+local tr = t .. '!' -- built once, not per list: the loop runs for every list of a fan-out
+local m = (rt == '') and t or tr
 local held = 0
 for i = 1, #KEYS, 2 do
   local z, h = KEYS[i], KEYS[i + 1]
-  local s = redis.call('ZMSCORE', z, '~', '.', t, t .. '!')
+  local s = redis.call('ZMSCORE', z, '~', '.', t, tr)
   -- A retweet needs the companion hash; without it the list is a half-evicted orphan: skip it
   -- rather than create a hash with no TTL.
   if s[1] and (rt == '' or redis.call('EXISTS', h) == 1) then
     local complete = s[2] ~= false
     local curMember, cur = t, s[3]
-    if not cur then curMember, cur = t .. '!', s[4] end
+    if not cur then curMember, cur = tr, s[4] end
     if cur then
       cur = tonumber(cur)
       if pos == cur then
