@@ -31,6 +31,7 @@ export const ConfigSchema = z
     CHIRP_TIMELINE_MAX: z.coerce.number().int().min(1).max(10_000).default(800),
     CHIRP_CELEBRITY_THRESHOLD: z.coerce.number().int().min(1).default(10_000),
     CHIRP_RECORD_CACHE_MS: positiveMs.default(1000),
+    CHIRP_PULLED_LIST_CACHE_MS: positiveMs.default(250),
     CHIRP_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   })
   .superRefine((c, ctx) => {

@@ -4,6 +4,7 @@ import { Handle } from '@chirp/domain';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
 import { createJsonApp, notFound, parseParams, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
 import { InvalidCursorError } from '@chirp/projectors/cursor';
+import { PulledPages } from '@chirp/projectors/read-models/home-timeline/pulled-pages';
 import { readHomeTimeline, type HomeTimelineReaderDeps } from '@chirp/projectors/read-models/home-timeline/reader';
 import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
@@ -28,6 +29,11 @@ export interface QueryApiOptions {
    * staleness bound of counts and names for reads that do not ask for a position. 0: always SQL.
    */
   recordCacheMs?: number;
+  /**
+   * How long a page of a celebrity's list merged into home timelines is served from memory
+   * (pulled-pages.ts): how much later than fan-out a celebrity's post may show. 0: always Redis.
+   */
+  pulledListCacheMs?: number;
 }
 
 export interface QueryApi {
@@ -62,6 +68,9 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   const watcher = new CheckpointWatcher(db, { intervalMs: options.consistencyPollMs ?? 15 });
   const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(watcher, req, res, projections, consistencyWaitMs);
   const hydrator = createHydrator(db, { maxAgeMs: options.recordCacheMs ?? 0, maxEntries: 100_000 });
+  const homeTimeline: HomeTimelineReaderDeps | SqlQueryable = options.homeTimeline
+    ? { ...options.homeTimeline, pulledPages: new PulledPages({ maxAgeMs: options.pulledListCacheMs ?? 0 }) }
+    : db;
 
   app.get('/healthz', async (_req, res) => {
     await db.query('SELECT 1');
@@ -97,7 +106,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     const { userId } = principalOf(res);
     const page = parsePage(req.query);
     const covers = await consistent(req, res, reads.timeline);
-    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(options.homeTimeline ?? db, userId, { limit, cursor }))));
+    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(homeTimeline, userId, { limit, cursor, covers }))));
   });
 
   app.get('/v1/projections', async (req, res) => {

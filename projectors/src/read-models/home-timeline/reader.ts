@@ -2,6 +2,7 @@ import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor'
 import type { ListPage, ListRef, TimelineCache, TimelineEntry } from '@chirp/timeline-cache';
 import { decodeCursor, encodeCursor, validateLimit } from '../../cursor.ts';
 import { authorList, homeList } from './lists.ts';
+import type { PulledPages } from './pulled-pages.ts';
 import { preceded, referenceEntries } from './queries.ts';
 import { rebuildAuthor, rebuildHome } from './rebuild.ts';
 
@@ -25,12 +26,19 @@ export interface HomeTimelineOptions {
   limit: number;
   /** A nextCursor from a previous page; invalid → InvalidCursorError. */
   cursor?: string | null;
+  /**
+   * The position the caller knows the projection has applied (what a read-your-writes request
+   * waited for): pages kept by `pulledPages` from before it are not used. Default 0.
+   */
+  covers?: number;
 }
 
 /** What the cached reader needs: the projection's database (rebuilds, SQL continuation) and the cache. */
 export interface HomeTimelineReaderDeps {
   db: SqlExecutor;
   cache: TimelineCache;
+  /** Celebrities' list pages kept in memory for a moment (pulled-pages.ts); without it every read asks Redis. */
+  pulledPages?: PulledPages;
 }
 
 /**
@@ -48,7 +56,7 @@ export interface HomeTimelineReaderDeps {
 export async function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQueryable, userId: string, options: HomeTimelineOptions): Promise<HomeTimelinePage> {
   const limit = validateLimit(options.limit);
   const before = options.cursor ? decodeCursor(options.cursor) : null;
-  if ('cache' in source) return readCached(source, userId, limit, before);
+  if ('cache' in source) return readCached(source, userId, limit, before, options.covers ?? 0);
   return readFromSql(source, userId, limit, before);
 }
 
@@ -93,15 +101,35 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.l
  * resolves to null when the home list keeps vanishing (dropped by fan-out as fast as it is built),
  * and the caller serves from SQL.
  */
-async function readSources(deps: HomeTimelineReaderDeps, userId: string, before: number | null, limit: number): Promise<Source[] | null> {
-  const { cache, db } = deps;
+async function readSources(
+  deps: HomeTimelineReaderDeps,
+  userId: string,
+  before: number | null,
+  limit: number,
+  covers: number,
+): Promise<Source[] | null> {
+  const { cache, db, pulledPages } = deps;
   const hints = hintsOf(cache);
   const read = { limit, ...(before === null ? {} : { before }) };
+  /** Author pages: from memory where a fresh one is kept, the rest in one readMany with the home list. */
+  const readWithAuthors = async (withHome: boolean, authors: readonly string[]) => {
+    const readAt = pulledPages?.clock() ?? 0;
+    const kept = authors.map((a) => pulledPages?.get(a, before, limit, covers) ?? null);
+    const toRead = authors.filter((_, i) => !kept[i]);
+    const pages = await cache.readMany([...(withHome ? [homeList(userId)] : []), ...toRead.map(authorList)], read);
+    const offset = withHome ? 1 : 0;
+    let next = 0;
+    const authorPages = authors.map((a, i) => {
+      if (kept[i]) return kept[i];
+      const page = pages[offset + next++] ?? null;
+      if (page) pulledPages?.remember(a, before, limit, covers, page, readAt);
+      return page;
+    });
+    return { home: withHome ? (pages[0] ?? null) : null, authorPages };
+  };
   let pulls = hints.get(userId) ?? [];
   for (let attempt = 0; attempt < 3; attempt++) {
-    const refs: ListRef[] = [homeList(userId), ...pulls.map(authorList)];
-    const pages = await cache.readMany(refs, read);
-    const home = pages[0];
+    const { home, authorPages } = await readWithAuthors(true, pulls);
     if (!home) {
       await rebuildHome(db, cache, userId);
       continue;
@@ -110,16 +138,16 @@ async function readSources(deps: HomeTimelineReaderDeps, userId: string, before:
       hints.delete(userId);
       if (hints.size >= MAX_HINTS) hints.delete(hints.keys().next().value!);
       hints.set(userId, home.pulls);
-      const known = new Map(pulls.map((p, i) => [p, pages[i + 1] ?? null]));
+      const known = new Map(pulls.map((p, i) => [p, authorPages[i] ?? null]));
       const missing = home.pulls.filter((p) => !known.has(p));
-      const more = missing.length > 0 ? await cache.readMany(missing.map(authorList), read) : [];
+      const more = missing.length > 0 ? (await readWithAuthors(false, missing)).authorPages : [];
       missing.forEach((p, i) => known.set(p, more[i] ?? null));
       pulls = home.pulls;
       const authors = pulls.map((p) => known.get(p) ?? null);
       const done = await completeAuthors(deps, pulls, authors, read);
       return [{ page: home, pulled: false }, ...done.map((page) => ({ page, pulled: true }))];
     }
-    const done = await completeAuthors(deps, pulls, pages.slice(1), read);
+    const done = await completeAuthors(deps, pulls, authorPages, read);
     return [{ page: home, pulled: false }, ...done.map((page) => ({ page, pulled: true }))];
   }
   return null;
@@ -155,7 +183,7 @@ async function completeAuthors(
  * null exactly at the end. When the cache runs out above the end of the history, the page
  * continues from SQL below the horizon with the same cursor semantics (position).
  */
-async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: number, before: number | null): Promise<HomeTimelinePage> {
+async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: number, before: number | null, covers: number): Promise<HomeTimelinePage> {
   const want = limit + 1;
   const out: TimelineEntry[] = [];
   const emitted = new Set<string>();
@@ -167,7 +195,7 @@ async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: n
   let pos = before;
   for (;;) {
     const need = want - out.length;
-    const sources = await readSources(deps, userId, pos, need);
+    const sources = await readSources(deps, userId, pos, need, covers);
     if (!sources) {
       for (const e of await referenceEntries(deps.db, userId, { before: pos, limit: need })) emit(e);
       break;
