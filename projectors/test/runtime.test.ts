@@ -2,7 +2,7 @@ import type { StoredEvent } from '@chirp/domain/envelope';
 import type { EventStore, SqlExecutor, SqlQueryable } from '@chirp/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptCheckpointError, readCheckpoint } from '../src/checkpoints.ts';
-import type { Projection } from '../src/projection.ts';
+import { defineProjection, type Projection } from '../src/projection.ts';
 import {
   CheckpointConflictError,
   ProjectionRunner,
@@ -189,6 +189,63 @@ describe.each(engines)('projection runtime on %s', (engine) => {
       const after = await applied(executor, p.table);
       expect(after.total).toBe(after.distinct);
       expect(after.positions.slice(-10)).toEqual(events.map((e) => e.position));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('hands a batch to applyBatch in one call, and pins a poison event inside a run by the one-by-one retry', async () => {
+    const events = await appendUsers(store, 10);
+    const poison = events[6]!;
+    const table = 'rt_batched_applied';
+    const insert = (tx: SqlQueryable, batch: readonly StoredEvent[]) =>
+      tx.query(`INSERT INTO ${table} (position, event_id) SELECT * FROM unnest($1::bigint[], $2::text[])`, [
+        batch.map((e) => e.position),
+        batch.map((e) => e.eventId),
+      ]);
+    const runSizes: number[] = [];
+    const guard = (batch: readonly StoredEvent[]) => {
+      if (batch.some((e) => e.eventId === poison.eventId)) throw new Error('read model cannot take this event');
+    };
+    const p = defineProjection({
+      name: 'batched',
+      version: 1,
+      readsTables: [table],
+      setup: async (db) => void (await db.query(`CREATE TABLE IF NOT EXISTS ${table} (position bigint NOT NULL, event_id text NOT NULL)`)),
+      on: {
+        async UserRegistered(tx, e) {
+          guard([e]);
+          await insert(tx, [e]);
+        },
+      },
+      runs: {
+        async UserRegistered(tx, batch) {
+          runSizes.push(batch.length);
+          guard(batch);
+          await insert(tx, batch);
+        },
+      },
+    });
+    const failures: FailureInfo[] = [];
+    const runner = new ProjectionRunner(store, executor, p, { ...quiet, batchSize: 100, onError: (_e, info) => failures.push(info) });
+    await runner.start();
+    try {
+      const [stalled] = await eventually(async () => {
+        const statuses = await readProjectionStatuses(executor, store, [p.name]);
+        expect(statuses[0]?.state).toBe('stalled');
+        return statuses;
+      });
+      // The whole batch went to the run handler at once; the failure names the run's first event…
+      expect(Math.max(...runSizes)).toBeGreaterThan(1);
+      expect(failures[0]).toMatchObject({ position: expect.any(Number), kind: 'apply' });
+      expect(failures[0]!.position!).toBeLessThanOrEqual(poison.position);
+      // …then the rest of the batch went one event at a time: the poison is pinned, the events
+      // before it are committed, nothing after it.
+      expect(stalled!.errorPosition).toBe(poison.position);
+      expect(stalled!.position).toBe(events[5]!.position);
+      const rows = await applied(executor, table);
+      expect(rows.total).toBe(rows.distinct);
+      expect(rows.positions.filter((pos) => pos >= events[0]!.position)).toEqual(events.slice(0, 6).map((e) => e.position));
     } finally {
       await runner.stop();
     }
