@@ -179,6 +179,8 @@ export function describeSqlSpecifics(engine: string, getExecutor: () => SqlExecu
       const event = newEvent();
       const { position } = await store.append(streamId, [event], 'no_stream');
       try {
+        // Readable only once every older transaction on the (shared) server has ended.
+        for (let tries = 0; (await store.headPosition()) < position && tries < 500; tries++) await new Promise((r) => setTimeout(r, 10));
         // Written around the store (a manual fix, an old bug): metadata without a correlation id.
         await executor.query(`UPDATE chirp_events SET metadata = '{"causationId": 7}' WHERE event_id = $1`, [event.eventId]);
         for (const read of [() => store.readAll(position - 1, 10), () => store.readStream(streamId)]) {
