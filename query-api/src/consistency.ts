@@ -16,6 +16,8 @@ const MinPositionHeader = z.object({ 'chirp-min-position': PositionText.optional
 
 /** The position a read must reflect (the larger, if both the query and the header give one). */
 export function requestedPosition(req: Request): number | undefined {
+  // Most reads ask for no position: skip both parsers then (this runs on every timeline read).
+  if ((req.query as Record<string, unknown>).minPosition === undefined && req.get('chirp-min-position') === undefined) return undefined;
   const { minPosition } = parseQuery(MinPositionQuery, req.query);
   const header = parseHeaders(MinPositionHeader, { 'chirp-min-position': req.get('chirp-min-position') })['chirp-min-position'];
   if (minPosition === undefined) return header;
