@@ -64,7 +64,8 @@ export async function setMemberships(
   const keyOf = (keys: readonly string[]) => keys.join('\u0000'); // ids never hold NUL
   const distinct = new Map<string, readonly string[]>();
   for (const u of updates) distinct.set(keyOf(u.keys), u.keys);
-  const columns = cols.map((_, i) => [...distinct.values()].map((keys) => keys[i]!));
+  const distinctKeys = [...distinct.values()];
+  const columns = cols.map((_, i) => distinctKeys.map((keys) => keys[i]!));
   const k = cols.map((_, i) => `k${i}`);
   const { rows } = await tx.query<Record<string, unknown>>(
     `SELECT ${cols.map((c) => `t.${c}`).join(', ')}, t.active, t.revision
