@@ -5,10 +5,9 @@ import { encodeEvents } from '@chirp/event-store/sql/event-rows';
 /**
  * Many NEW single-event streams in one statement set — the generator's fast path.
  *
- * `appendInTransaction` costs six round trips per stream; a follow is a stream of its own, so
- * 100k users and ~700k follows would take 15–30 minutes here (measured: 380–1,000 appends/s on
- * this loaded 2-core machine). This does, for a batch of streams that must not exist yet, exactly
- * what sql-append.ts does for one, set-based:
+ * `appendInTransaction` is one statement per stream (the store's `chirp_append` function); a
+ * follow is a stream of its own, so ~700k follows are ~700k statements. This does, for a batch of
+ * streams that must not exist yet, what that function does for one, set-based:
  *
  * - the streams' rows are inserted (revision 0); one that already exists aborts the batch, as
  *   `no_stream` would;
