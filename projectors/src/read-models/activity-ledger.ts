@@ -49,10 +49,12 @@ export function activityLedgerHandlers(prefix: string): Required<Pick<EventHandl
 
   return {
     async TweetPosted(tx, e) {
-      if (await isTombstoned(tx, e.data.tweetId)) return;
+      // One statement (the tombstone check inside it): this runs once per post in two projections.
       await tx.query(
         `INSERT INTO ${t.activity} (actor_id, tweet_id, kind, author_id, position, created_at)
-         VALUES ($1, $2, 'tweet', $1, $3, $4::timestamptz) ON CONFLICT DO NOTHING`,
+         SELECT $1, $2, 'tweet', $1, $3, $4::timestamptz
+          WHERE NOT EXISTS (SELECT 1 FROM ${t.tombstones} WHERE tweet_id = $2)
+         ON CONFLICT DO NOTHING`,
         [e.data.authorId, e.data.tweetId, e.position, e.occurredAt],
       );
     },

@@ -6,6 +6,7 @@ import { runDdl } from '../ddl.ts';
 import { setMembership, setMemberships } from '../membership.ts';
 import { authorList, celebrityThresholds, homeList } from './lists.ts';
 import {
+  arrivalFacts,
   cachedFollowers,
   deleteTargets,
   entryPosition,
@@ -44,8 +45,7 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
   const ledger = activityLedgerHandlers(HOME_PREFIX);
 
   /** An entry entered the ledger: put it where it now wins. */
-  async function arrived(tx: SqlQueryable, c: TimelineCache, actorId: string, entry: TimelineEntry): Promise<void> {
-    const celebrity = await isCelebrity(tx, actorId);
+  async function arrived(tx: SqlQueryable, c: TimelineCache, actorId: string, entry: TimelineEntry, celebrity: boolean): Promise<void> {
     const homes = await winnersOf(tx, {
       tweetId: entry.tweetId,
       actorId,
@@ -110,16 +110,18 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
       await ledger.TweetPosted(tx, e);
       if (!cache) return;
       const { tweetId, authorId } = e.data;
-      if ((await entryPosition(tx, authorId, tweetId, 'tweet')) !== e.position) return; // tombstoned
-      await arrived(tx, cache, authorId, { tweetId, position: e.position, retweetedBy: null });
+      const facts = await arrivalFacts(tx, authorId, tweetId, 'tweet');
+      if (facts.position !== e.position) return; // tombstoned
+      await arrived(tx, cache, authorId, { tweetId, position: e.position, retweetedBy: null }, facts.celebrity);
     },
     async Retweeted(tx, e) {
       await ledger.Retweeted(tx, e);
       if (!cache) return;
       const { tweetId, userId } = e.data;
       // Live at this position: not tombstoned, not a stale redelivery (undone, or retweeted again since).
-      if ((await entryPosition(tx, userId, tweetId, 'retweet')) !== e.position) return;
-      await arrived(tx, cache, userId, { tweetId, position: e.position, retweetedBy: userId });
+      const facts = await arrivalFacts(tx, userId, tweetId, 'retweet');
+      if (facts.position !== e.position) return;
+      await arrived(tx, cache, userId, { tweetId, position: e.position, retweetedBy: userId }, facts.celebrity);
     },
     async RetweetUndone(tx, e) {
       const { tweetId, userId } = e.data;

@@ -31,6 +31,21 @@ export async function isCelebrity(q: SqlQueryable, userId: string): Promise<bool
   return rows[0]?.celebrity ?? false;
 }
 
+/**
+ * What fan-out of an arriving entry needs to know, in one round trip (it runs once per post):
+ * the entry's ledger position if it is live (null when tombstoned or undone) and whether its actor
+ * is a celebrity (pulled at read time, so not pushed to followers).
+ */
+export async function arrivalFacts(q: SqlQueryable, actorId: string, tweetId: string, kind: 'tweet' | 'retweet'): Promise<{ position: number | null; celebrity: boolean }> {
+  const { rows } = await q.query<{ position: unknown; celebrity: boolean }>(
+    `SELECT (SELECT position FROM ${t.activity} WHERE actor_id = $1 AND tweet_id = $2 AND kind = $3) AS position,
+            COALESCE((SELECT celebrity FROM ${t.authors} WHERE user_id = $1), false) AS celebrity`,
+    [actorId, tweetId, kind],
+  );
+  const row = rows[0]!;
+  return { position: row.position === null ? null : toNumber(row.position), celebrity: row.celebrity };
+}
+
 /** The ledger row of an entry, if live: its position. */
 export async function entryPosition(q: SqlQueryable, actorId: string, tweetId: string, kind: 'tweet' | 'retweet'): Promise<number | null> {
   const { rows } = await q.query<{ position: unknown }>(
