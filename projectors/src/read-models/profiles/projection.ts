@@ -132,12 +132,15 @@ export const profilesProjection = defineProjection({
       }
     },
     async TweetPosted(tx, e) {
-      const inserted = await tx.query(
-        `INSERT INTO rm_profiles_tweets (tweet_id, author_id, deleted) VALUES ($1, $2, false)
-         ON CONFLICT (tweet_id) DO NOTHING RETURNING tweet_id`,
+      // One statement per post: the counter moves only if the row is new (not a redelivery, not a tombstone).
+      await tx.query(
+        `WITH inserted AS (
+           INSERT INTO rm_profiles_tweets (tweet_id, author_id, deleted) VALUES ($1, $2, false)
+           ON CONFLICT (tweet_id) DO NOTHING RETURNING author_id
+         )
+         UPDATE rm_profiles_users SET tweets_count = tweets_count + 1 WHERE user_id IN (SELECT author_id FROM inserted)`,
         [e.data.tweetId, e.data.authorId],
       );
-      if (inserted.rowCount === 1) await bump(tx, e.data.authorId, 'tweets_count', 1);
     },
     async TweetDeleted(tx, e) {
       const deleted = await tx.query(

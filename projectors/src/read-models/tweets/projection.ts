@@ -35,13 +35,14 @@ export const tweetsProjection = defineProjection({
   setup: (db) => runDdl(db, tweetsDdl),
   on: {
     async TweetPosted(tx, e) {
-      if (await isTombstoned(tx, e.data.tweetId)) return;
+      // One statement per post, the tombstone check inside it (a deleted tweet never comes back).
       await tx.query(
         `INSERT INTO rm_tweets_tweets
            (tweet_id, author_id, text, reply_to_tweet_id, hashtags, mentions, created_at, position, like_count, retweet_count)
-         VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7::timestamptz, $8,
+         SELECT $1::text, $2::text, $3::text, $4::text, $5::text[], $6::text[], $7::timestamptz, $8::bigint,
            (SELECT count(*) FROM rm_tweets_likes WHERE tweet_id = $1 AND active),
-           (SELECT count(*) FROM rm_tweets_retweets WHERE tweet_id = $1 AND active))
+           (SELECT count(*) FROM rm_tweets_retweets WHERE tweet_id = $1 AND active)
+          WHERE NOT EXISTS (SELECT 1 FROM rm_tweets_tombstones WHERE tweet_id = $1)
          ON CONFLICT (tweet_id) DO NOTHING`,
         [
           e.data.tweetId,
