@@ -18,6 +18,15 @@ import { RateMeter } from './rate-meter.ts';
 export interface RunnerOptions {
   /** Most events per batch transaction; default 500. */
   batchSize?: number;
+  /**
+   * How long a batch transaction should stay open; default 150 ms. Readers of the store see only
+   * events below the oldest open transaction (docs/event-store.md), so while a batch is open no
+   * projection sees events committed after it began. When a commit took longer, the next one
+   * takes half as many events (down to one); when it took under half of it, twice as many (up to
+   * `batchSize`). Catch-up, whose set-based batches are quick, keeps its large batches; live fan-out
+   * of posts to thousands of lists gets short transactions.
+   */
+  transactionBudgetMs?: number;
   /** First retry delay after a failure; doubles per consecutive failure. Default 100 ms. */
   initialBackoffMs?: number;
   /** Retry delay cap; default 30 s. */
@@ -76,6 +85,9 @@ const STOPPED = Symbol('stopped');
  */
 export class ProjectionRunner {
   private readonly batchSize: number;
+  private readonly transactionBudgetMs: number;
+  /** Events per transaction now: adapted to the budget (transactionBudgetMs). */
+  private chunkSize: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly stallAfter: number;
@@ -98,6 +110,8 @@ export class ProjectionRunner {
     options: RunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.transactionBudgetMs = options.transactionBudgetMs ?? 150;
+    this.chunkSize = this.batchSize;
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.stallAfter = options.stallAfterFailures ?? 3;
@@ -212,9 +226,11 @@ export class ProjectionRunner {
     let oneByOne = false;
     while (pending.length > 0) {
       if (this.status !== 'running') return; // stopping mid-retry: nothing of the rest was committed
-      const chunk = oneByOne ? pending.slice(0, 1) : pending;
+      const chunk = oneByOne ? pending.slice(0, 1) : pending.slice(0, this.chunkSize);
       try {
+        const started = performance.now();
         await this.commit(chunk, state);
+        this.adaptChunkSize(chunk.length, performance.now() - started);
         pending = pending.slice(chunk.length);
         this.failures = 0;
         this.ambiguousTo = null;
@@ -237,6 +253,11 @@ export class ProjectionRunner {
         await this.failed(error, position, kind);
       }
     }
+  }
+
+  private adaptChunkSize(applied: number, elapsedMs: number): void {
+    if (elapsedMs > this.transactionBudgetMs) this.chunkSize = Math.max(1, Math.floor(applied / 2));
+    else if (elapsedMs < this.transactionBudgetMs / 2 && applied >= this.chunkSize) this.chunkSize = Math.min(this.batchSize, this.chunkSize * 2);
   }
 
   /**

@@ -541,3 +541,42 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     }
   });
 });
+
+describe('batch transactions kept short (transactionBudgetMs)', () => {
+  let backend: Backend;
+  beforeAll(async () => {
+    backend = await openBackend('pglite', 'runtime_budget');
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it('after a transaction that ran over the budget the next ones take fewer events, and every event is still applied once, in order', async () => {
+    const { store, executor } = backend;
+    const events = await appendUsers(store, 60);
+    const transactions: string[] = [];
+    const p = probe('budget', {
+      beforeApply: async (tx) => {
+        // 10 ms per event: 30 events are a 300 ms transaction against a 40 ms budget.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const { rows } = await tx.query<{ xid: string }>(`SELECT pg_current_xact_id()::text AS xid`);
+        transactions.push(rows[0]!.xid);
+      },
+    });
+    const runner = new ProjectionRunner(store, executor, p, { ...quiet, batchSize: 30, transactionBudgetMs: 40 });
+    await runner.start();
+    try {
+      await waitForPosition(executor, [p.name], events.at(-1)!.position);
+    } finally {
+      await runner.stop();
+    }
+    const sizes: number[] = [];
+    transactions.forEach((xid, i) => (i > 0 && xid === transactions[i - 1] ? sizes[sizes.length - 1]!++ : sizes.push(1)));
+    expect(sizes.reduce((a, b) => a + b)).toBe(60);
+    expect(sizes[0]).toBe(30); // the first read batch, whole
+    expect(sizes.slice(1).every((n) => n <= 15)).toBe(true); // halved after it
+    expect(Math.max(...sizes.slice(3))).toBeLessThanOrEqual(4); // and down to what fits 40 ms
+    const result = await applied(executor, p.table);
+    expect(result.positions).toEqual(events.map((e) => e.position));
+  });
+});
