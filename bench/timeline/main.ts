@@ -215,6 +215,10 @@ try {
     pageLimit: 100,
     settleMs: 10_000,
     maxInFlight: 64,
+    checkpoints: async () => {
+      const { rows } = await executor.query<{ name: string; position: string }>(`SELECT name, position::text AS position FROM projection_checkpoints`);
+      return Object.fromEntries(rows.map((r) => [r.name, Number(r.position)]));
+    },
   });
   console.error(results.deliveryLag);
 

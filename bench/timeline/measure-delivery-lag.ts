@@ -22,6 +22,12 @@ export interface DeliveryLagOptions {
   settleMs: number;
   /** Most posts in flight; beyond it a tick is skipped (and the achieved rate shows it). */
   maxInFlight: number;
+  /**
+   * Every projection's checkpoint position, polled alongside the observers: a post's lag is then
+   * also measured per projection (202 → that projection's checkpoint passes the post), which says
+   * which part of the read side a delivery waits for.
+   */
+  checkpoints?: () => Promise<Record<string, number>>;
 }
 
 export interface DeliveryLagResult {
@@ -33,10 +39,14 @@ export interface DeliveryLagResult {
   lag: Summary;
   undelivered: number;
   postLatency: Summary;
+  /** Per projection: 202 → its checkpoint at or past the post's position (posts it never reached: `unreached`). */
+  projectionLag?: Record<string, Summary & { unreached: number }>;
 }
 
 export async function measureDeliveryLag(o: DeliveryLagOptions): Promise<DeliveryLagResult> {
   const accepted = new Map<string, number>(); // tweetId → performance.now() of its 202
+  const acceptedPositions: { position: number; at: number }[] = [];
+  const reachedAt = new Map<string, { position: number; at: number }[]>(); // projection → checkpoint samples
   const seen = o.observerTokens.map(() => new Map<string, number>()); // per observer: tweetId → first seen
   const postLatency: number[] = [];
   let failedPosts = 0;
@@ -59,6 +69,20 @@ export async function measureDeliveryLag(o: DeliveryLagOptions): Promise<Deliver
     }
   };
   const observers = o.observerTokens.map((_, i) => observe(i));
+  const sampleCheckpoints = async () => {
+    if (!o.checkpoints) return;
+    while (polling) {
+      const positions = await o.checkpoints();
+      const at = performance.now();
+      for (const [name, position] of Object.entries(positions)) {
+        const samples = reachedAt.get(name) ?? [];
+        if (samples.at(-1)?.position !== position) samples.push({ position, at });
+        reachedAt.set(name, samples);
+      }
+      await sleep(o.pollMs / 2);
+    }
+  };
+  const sampler = sampleCheckpoints();
 
   const interval = 1000 / o.rate;
   const start = performance.now();
@@ -90,7 +114,9 @@ export async function measureDeliveryLag(o: DeliveryLagOptions): Promise<Deliver
             return;
           }
           postLatency.push(at - t0);
-          accepted.set((JSON.parse(reply.body) as { tweetId: string }).tweetId, at);
+          const body = JSON.parse(reply.body) as { tweetId: string; position: number };
+          accepted.set(body.tweetId, at);
+          acceptedPositions.push({ position: body.position, at });
         })
         .catch(() => void failedPosts++)
         .finally(() => void inFlight--),
@@ -103,7 +129,7 @@ export async function measureDeliveryLag(o: DeliveryLagOptions): Promise<Deliver
   const settleUntil = performance.now() + o.settleMs;
   while (performance.now() < settleUntil && !seen.every((s) => [...accepted.keys()].every((id) => s.has(id)))) await sleep(50);
   polling = false;
-  await Promise.all(observers);
+  await Promise.all([...observers, sampler]);
 
   const lags: number[] = [];
   let undelivered = 0;
@@ -114,7 +140,19 @@ export async function measureDeliveryLag(o: DeliveryLagOptions): Promise<Deliver
       else lags.push(Math.max(0, when - at));
     }
   }
+  const projectionLag: Record<string, Summary & { unreached: number }> = {};
+  for (const [name, samples] of reachedAt) {
+    const lags: number[] = [];
+    let unreached = 0;
+    for (const post of acceptedPositions) {
+      const reached = samples.find((s) => s.position >= post.position);
+      if (reached) lags.push(Math.max(0, reached.at - post.at));
+      else unreached++;
+    }
+    projectionLag[name] = { ...summarise(lags), unreached };
+  }
   return {
+    ...(o.checkpoints ? { projectionLag } : {}),
     targetRate: o.rate,
     achievedRate: round(accepted.size / elapsed, 1),
     posts: accepted.size,

@@ -151,6 +151,20 @@ export function buildRows(r: Omit<Results, 'rows'>, followers: { ordinary: numbe
       verdict: verdict(d.lag.p99 <= 1000 && reached && d.undelivered === 0),
       path: paths.delivery,
     });
+    if (d.projectionLag) {
+      const parts = Object.entries(d.projectionLag)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, l]) => `${name} ${ms(l.p50)} / ${ms(l.p99)}${l.unreached ? ` (${l.unreached} not reached)` : ''}`);
+      rows.push({
+        measure: '4. the same posts, 202 → each projection’s checkpoint past them, p50/p99',
+        value: parts.join(' · '),
+        baseline: '',
+        ratio: '',
+        target: '',
+        verdict: '',
+        path: paths.delivery,
+      });
+    }
   }
   return rows;
 }
