@@ -1,5 +1,5 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import type { EventHandlers } from '../projection.ts';
+import type { EventHandlers, ProjectedEventOf } from '../projection.ts';
 import { setMembership } from './membership.ts';
 
 /**
@@ -82,5 +82,25 @@ export function activityLedgerHandlers(prefix: string): Required<Pick<EventHandl
       await tx.query(`DELETE FROM ${t.activity} WHERE tweet_id = $1`, [e.data.tweetId]);
       await tx.query(`DELETE FROM ${t.retweets} WHERE tweet_id = $1`, [e.data.tweetId]);
     },
+  };
+}
+
+/**
+ * A run of TweetPosted into the ledger as one statement: the same rows as the single handler
+ * inserts one by one (redeliveries and tombstoned tweets included: the first row per key wins,
+ * a tombstone keeps it out).
+ */
+export function insertPostsRun(prefix: string) {
+  const t = activityLedgerTables(prefix);
+  return async (tx: SqlQueryable, events: readonly ProjectedEventOf<'TweetPosted'>[]): Promise<void> => {
+    await tx.query(
+      `INSERT INTO ${t.activity} (actor_id, tweet_id, kind, author_id, position, created_at)
+       SELECT x.author, x.tweet, 'tweet', x.author, x.position, x.at
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[]) WITH ORDINALITY AS x(author, tweet, position, at, i)
+        WHERE NOT EXISTS (SELECT 1 FROM ${t.tombstones} WHERE tweet_id = x.tweet)
+        ORDER BY x.i
+       ON CONFLICT DO NOTHING`,
+      [events.map((e) => e.data.authorId), events.map((e) => e.data.tweetId), events.map((e) => e.position), events.map((e) => e.occurredAt)],
+    );
   };
 }

@@ -94,6 +94,35 @@ export async function winnersOf(
 }
 
 /**
+ * A run of posts (originals), set-based: per post, whether its ledger row is live at its
+ * position, whether its author is a celebrity, and the home lists it wins in — the author's own
+ * and, for an ordinary author, the followers' (only users who may have a cached list). The same
+ * answers `arrivalFacts` and `winnersOf` give post by post: an original is never preceded by
+ * another entry of its tweet, and nothing here depends on the other posts of the run. One query.
+ */
+export async function postArrivals(
+  q: SqlQueryable,
+  posts: readonly { tweetId: string; authorId: string }[],
+): Promise<{ position: number | null; celebrity: boolean; homes: string[] }[]> {
+  const { rows } = await q.query<{ i: string; position: unknown; celebrity: boolean; homes: string[] }>(
+    `SELECT x.i::text AS i, a.position, COALESCE(au.celebrity, false) AS celebrity,
+            ARRAY(
+              SELECT user_id FROM ${t.cached} WHERE user_id = x.author
+              UNION
+              SELECT f.follower_id FROM ${t.follows} f JOIN ${t.cached} c ON c.user_id = f.follower_id
+               WHERE NOT COALESCE(au.celebrity, false) AND f.followee_id = x.author AND f.active
+            ) AS homes
+       FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(tweet, author, i)
+       LEFT JOIN ${t.activity} a ON a.actor_id = x.author AND a.tweet_id = x.tweet AND a.kind = 'tweet'
+       LEFT JOIN ${t.authors} au ON au.user_id = x.author`,
+    [posts.map((p) => p.tweetId), posts.map((p) => p.authorId)],
+  );
+  const out = posts.map(() => ({ position: null as number | null, celebrity: false, homes: [] as string[] }));
+  for (const r of rows) out[Number(r.i) - 1] = { position: r.position === null ? null : toNumber(r.position), celebrity: r.celebrity, homes: r.homes };
+  return out;
+}
+
+/**
  * A celebrity's entry that arrives after a later entry of the same tweet was already fanned out
  * (at-least-once delivery, streams interleaved): the celebrity's followers for whom it is now the
  * winning entry, and who see a later one (which their cached timeline may hold and must not, as
