@@ -1,127 +1,24 @@
-import type { StoredEvent } from '@chirp/domain/envelope';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeTimelineProjection } from '../src/read-models/home-timeline/projection.ts';
 import { readHomeTimeline, type HomeTimelineItem } from '../src/read-models/home-timeline/reader.ts';
 import { InvalidCursorError } from '../src/cursor.ts';
+import { buildHistory, command, deliveries, deliveryOrder, prng } from './histories.ts';
 import { referenceHome } from './reference.ts';
-import { applyEvents, engines, History, interleaveByStream, openBackend, resetProjection, uuid, type Backend } from './support.ts';
+import { applyEvents, engines, History, openBackend, resetProjection, uuid, type Backend } from './support.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Random histories: commands over a few users, turned into events only when the domain allows
-// them (plus the cross-stream race the domain cannot prevent: a retweet landing after a delete).
-// ---------------------------------------------------------------------------------------------
-type Command =
-  | { kind: 'follow' | 'unfollow'; a: number; b: number }
-  | { kind: 'post'; a: number }
-  | { kind: 'retweet' | 'undo' | 'delete' | 'lateRetweet'; a: number; k: number };
-
-const command = (users: number): fc.Arbitrary<Command> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('follow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('unfollow' as const), a: fc.nat(users - 1), b: fc.nat(users - 1) }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('post' as const), a: fc.nat(users - 1) }) },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('retweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('undo' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('delete' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('lateRetweet' as const), a: fc.nat(users - 1), k: fc.nat(50) }) },
-  );
-
+// Random histories and their at-least-once deliveries: histories.ts (shared with the cached timeline's tests).
 const scenario = fc
   .integer({ min: 2, max: 5 })
   .chain((users) =>
     fc.record({
       users: fc.constant(users),
       commands: fc.array(command(users), { minLength: 1, maxLength: 60 }),
-      delivery: fc.constantFrom('in-order' as const, 'redelivered' as const, 'interleaved' as const),
+      delivery: fc.constantFrom(...deliveries),
       seed: fc.integer({ min: 1, max: 2 ** 30 }),
       pageSizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 }),
     }),
   );
-
-function buildHistory(userCount: number, commands: readonly Command[]): { users: string[]; events: StoredEvent[] } {
-  const h = new History();
-  const users = Array.from({ length: userCount }, (_, i) => {
-    const id = uuid();
-    h.register(id, `user_${i}`);
-    return id;
-  });
-  const follows = new Set<string>();
-  const live: { id: string; author: string }[] = [];
-  const deleted: { id: string; author: string }[] = [];
-  const retweets = new Set<string>();
-  for (const c of commands) {
-    const actor = users[c.a]!;
-    switch (c.kind) {
-      case 'follow': {
-        const other = users[c.b]!;
-        if (actor === other || follows.has(`${actor}|${other}`)) break;
-        follows.add(`${actor}|${other}`);
-        h.follow(actor, other);
-        break;
-      }
-      case 'unfollow': {
-        const other = users[c.b]!;
-        if (!follows.delete(`${actor}|${other}`)) break;
-        h.unfollow(actor, other);
-        break;
-      }
-      case 'post': {
-        const id = uuid();
-        live.push({ id, author: actor });
-        h.post(actor, id);
-        break;
-      }
-      case 'retweet': {
-        const candidates = live.filter((t) => !retweets.has(`${t.id}|${actor}`));
-        const t = candidates[c.k % Math.max(1, candidates.length)];
-        if (!t) break;
-        retweets.add(`${t.id}|${actor}`);
-        h.retweet(t.id, t.author, actor);
-        break;
-      }
-      case 'undo': {
-        const mine = live.filter((t) => retweets.has(`${t.id}|${actor}`));
-        const t = mine[c.k % Math.max(1, mine.length)];
-        if (!t) break;
-        retweets.delete(`${t.id}|${actor}`);
-        h.undoRetweet(t.id, t.author, actor);
-        break;
-      }
-      case 'delete': {
-        const own = live.filter((t) => t.author === actor);
-        const t = own[c.k % Math.max(1, own.length)];
-        if (!t) break;
-        live.splice(live.indexOf(t), 1);
-        deleted.push(t);
-        h.deleteTweet(t.author, t.id);
-        break;
-      }
-      case 'lateRetweet': {
-        const t = deleted[c.k % Math.max(1, deleted.length)];
-        if (!t || retweets.has(`${t.id}|${actor}`)) break;
-        retweets.add(`${t.id}|${actor}`);
-        h.retweet(t.id, t.author, actor);
-        break;
-      }
-    }
-  }
-  return { users, events: h.events };
-}
-
-function deliveryOrder(events: readonly StoredEvent[], delivery: 'in-order' | 'redelivered' | 'interleaved', seed: number): StoredEvent[] {
-  let s = seed;
-  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-  if (delivery === 'in-order') return [...events];
-  const base = delivery === 'interleaved' ? interleaveByStream(events, random) : [...events];
-  // At-least-once: some events come again later (a consumer restarting from an older offset).
-  const out: StoredEvent[] = [];
-  for (const e of base) {
-    out.push(e);
-    if (out.length > 1 && random() < 0.2) out.push(out[Math.floor(random() * out.length)]!);
-  }
-  return out;
-}
 
 describe.each(engines)('home timeline on %s', (engine) => {
   let backend: Backend;
@@ -152,7 +49,7 @@ describe.each(engines)('home timeline on %s', (engine) => {
       fc.asyncProperty(scenario, async ({ users: userCount, commands, delivery, seed, pageSizes }) => {
         const { users, events } = buildHistory(userCount, commands);
         await resetProjection(backend.executor, homeTimelineProjection);
-        await applyEvents(backend.executor, homeTimelineProjection, deliveryOrder(events, delivery, seed));
+        await applyEvents(backend.executor, homeTimelineProjection, deliveryOrder(events, delivery, prng(seed)));
         for (const user of users) {
           expect(await readAll(user, pageSizes)).toEqual(referenceHome(events, user));
         }
