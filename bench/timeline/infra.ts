@@ -1,13 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { findPostgresBin, handToPostgres, runAsPostgres } from '../../test-support/postgres-binaries.ts';
-import { freePort } from '../../test-support/ports.ts';
+import { freePort, waitForPort } from '../../test-support/ports.ts';
+import { spawnRedis } from '../../test-support/redis-server.ts';
 
-export { freePort };
+export { freePort, waitForPort };
 
 /**
  * Throwaway PostgreSQL and Redis for one benchmark run, and the clean-up registry that stops
@@ -106,16 +106,9 @@ export async function startRedis(): Promise<string> {
   if (spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status !== 0) {
     throw new Error('no redis-server binary: set CHIRP_BENCH_REDIS_URL or apt-get install -y redis-server');
   }
-  const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  server.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  server.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  onCleanup(() => stopChild(server));
-  await waitForPort(port, server, () => output);
-  return `redis://127.0.0.1:${port}`;
+  const redis = await spawnRedis();
+  onCleanup(() => stopChild(redis.child));
+  return redis.url;
 }
 
 export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000): Promise<void> {
@@ -127,23 +120,6 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
   clearTimeout(timer);
 }
 
-export async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}: ${output()}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listened on port ${port} within ${timeoutMs / 1000} s: ${output()}`);
-}
 
 
 

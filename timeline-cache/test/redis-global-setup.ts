@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createConnection, createServer } from 'node:net';
 import type { TestProject } from 'vitest/node';
+import { spawnRedis } from '../../test-support/redis-server.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,55 +26,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
         '(apt-get install -y redis-server; scripts/ensure-services.sh does it on CI).',
     );
   }
-  const port = await freePort();
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  try {
-    await waitForPort(port, server, () => output);
-  } catch (error) {
-    server.kill('SIGKILL');
-    throw error;
-  }
-  project.provide('redisUrl', `redis://127.0.0.1:${port}`);
+  const { url, child: server } = await spawnRedis();
+  project.provide('redisUrl', url);
   return async () => {
     if (server.exitCode !== null) return;
     const exited = once(server, 'exit');
     server.kill('SIGTERM');
     await exited;
   };
-}
-
-async function waitForPort(port: number, server: ReturnType<typeof spawn>, output: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`redis-server exited with ${server.exitCode}: ${output()}`);
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis-server did not listen on port ${port} within 10 s: ${output()}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
