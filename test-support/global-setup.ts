@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from './ports.ts';
-import { findPostgresBin, handToPostgres, runAsPostgres } from './postgres-binaries.ts';
+import { findPostgresBin, handToPostgres, initCluster, startCluster, stopCluster } from './postgres-binaries.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,23 +28,13 @@ export default async function setup(project: TestProject): Promise<() => void | 
   const dir = mkdtempSync(join(tmpdir(), 'chirp-pg-'));
   const data = join(dir, 'data');
   handToPostgres(dir);
-  const run = runAsPostgres;
   const port = await freePort();
-  run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const options = [
-    `-p ${port}`,
-    '-c listen_addresses=127.0.0.1',
-    `-c unix_socket_directories=${dir}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=300',
-  ].join(' ');
-  run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  initCluster(bin, data);
+  startCluster(bin, data, dir, port, { max_connections: 300 });
   project.provide('databaseUrl', `postgres://postgres@127.0.0.1:${port}/postgres`);
   return () => {
     try {
-      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+      stopCluster(bin, data, 'immediate');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -37,3 +37,29 @@ function idOfPostgres(flag: '-u' | '-g'): number {
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
+
+/** initdb for a throwaway cluster: trust auth for `postgres`, UTF8, the new files not synced. */
+export function initCluster(bin: string, data: string): void {
+  runAsPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+}
+
+/**
+ * Starts a throwaway cluster on 127.0.0.1:`port`, its socket and log in `dir`, with durability
+ * off (its data is thrown away) and the given extra settings; waits until it accepts connections.
+ */
+export function startCluster(bin: string, data: string, dir: string, port: number, settings: Readonly<Record<string, string | number>>): void {
+  const options = [
+    `-p ${port}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c unix_socket_directories=${dir}`,
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
+  ].join(' ');
+  runAsPostgres(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+}
+
+export function stopCluster(bin: string, data: string, mode: 'fast' | 'immediate'): void {
+  runAsPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, 'stop']);
+}

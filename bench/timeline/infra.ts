@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { findPostgresBin, handToPostgres, runAsPostgres } from '../../test-support/postgres-binaries.ts';
+import { findPostgresBin, handToPostgres, initCluster, runAsPostgres, startCluster, stopCluster } from '../../test-support/postgres-binaries.ts';
 import { freePort, waitForPort } from '../../test-support/ports.ts';
 import { spawnRedis } from '../../test-support/redis-server.ts';
+import { createDatabaseOn } from '../../test-support/server-database.ts';
 
 export { freePort, waitForPort };
 
@@ -62,39 +63,27 @@ export async function startPostgres(from?: string): Promise<Postgres> {
   const dir = mkdtempSync(join(tmpdir(), 'chirp-bench-pg-'));
   const data = join(dir, 'data');
   handToPostgres(dir);
-  const run = runAsPostgres;
   const port = await freePort();
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  if (from) run('cp', ['-a', from, data]);
-  else run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const options = [
-    `-p ${port}`,
-    '-c listen_addresses=127.0.0.1',
-    `-c unix_socket_directories=${dir}`,
-    '-c fsync=off',
-    '-c synchronous_commit=off',
-    '-c full_page_writes=off',
-    '-c max_connections=200',
-    '-c shared_buffers=512MB',
-    '-c max_wal_size=4GB',
-    '-c checkpoint_timeout=30min',
-  ].join(' ');
-  const start = () => run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
+  if (from) runAsPostgres('cp', ['-a', from, data]);
+  else initCluster(bin, data);
+  const start = () =>
+    startCluster(bin, data, dir, port, { max_connections: 200, shared_buffers: '512MB', max_wal_size: '4GB', checkpoint_timeout: '30min' });
   let running = false;
   start();
   running = true;
   onCleanup(() => {
-    if (running) run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']);
+    if (running) stopCluster(bin, data, 'immediate');
   });
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async snapshotTo(target: string) {
-      run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'fast', 'stop']);
+      stopCluster(bin, data, 'fast');
       running = false;
       rmSync(target, { recursive: true, force: true });
       mkdirSync(dirname(target), { recursive: true });
       handToPostgres(dirname(target));
-      run('cp', ['-a', data, target]);
+      runAsPostgres('cp', ['-a', data, target]);
       start();
       running = true;
     },
@@ -120,30 +109,9 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'S
   clearTimeout(timer);
 }
 
-
-
-
 /** A fresh database on a given server (CHIRP_BENCH_DATABASE_URL), dropped at clean-up. */
 export async function freshDatabase(adminUrl: string): Promise<string> {
-  const { default: pg } = await import('pg');
-  const name = `chirp_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  onCleanup(async () => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const database = await createDatabaseOn(adminUrl, `chirp_bench_${Date.now()}`);
+  onCleanup(() => database.drop());
+  return database.url;
 }
