@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '@chirp/event-store/sql/event-rows';
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { isoSql } from './sql-values.ts';
 
@@ -99,8 +100,7 @@ function toRow(raw: unknown): CheckpointRow {
   const parsed = RawCheckpointRow.safeParse(raw);
   if (!parsed.success) {
     const name = (raw as { name?: unknown } | null)?.name;
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ');
-    throw new CorruptCheckpointError(typeof name === 'string' ? name : '(unnamed)', detail);
+    throw new CorruptCheckpointError(typeof name === 'string' ? name : '(unnamed)', describeIssues(parsed.error));
   }
   const r = parsed.data;
   return {

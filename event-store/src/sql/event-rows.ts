@@ -39,7 +39,8 @@ const EventRow = z.compile(
   }),
 );
 
-function describeIssues(error: z.ZodError): string {
+/** A row's validation issues in one line (`column: problem; …`), for errors that name a corrupt row. */
+export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(row)'}: ${issue.message}`).join('; ');
 }
 
