@@ -46,18 +46,11 @@ export function activityLedgerHandlers(prefix: string): Required<Pick<EventHandl
   const t = activityLedgerTables(prefix);
   const isTombstoned = async (tx: SqlQueryable, tweetId: string) =>
     (await tx.query(`SELECT 1 FROM ${t.tombstones} WHERE tweet_id = $1`, [tweetId])).rowCount > 0;
+  const insertPosts = insertPostsRun(prefix);
 
   return {
-    async TweetPosted(tx, e) {
-      // One statement (the tombstone check inside it): this runs once per post in two projections.
-      await tx.query(
-        `INSERT INTO ${t.activity} (actor_id, tweet_id, kind, author_id, position, created_at)
-         SELECT $1, $2, 'tweet', $1, $3, $4::timestamptz
-          WHERE NOT EXISTS (SELECT 1 FROM ${t.tombstones} WHERE tweet_id = $2)
-         ON CONFLICT DO NOTHING`,
-        [e.data.authorId, e.data.tweetId, e.position, e.occurredAt],
-      );
-    },
+    // A post alone is a run of one: one statement, the tombstone check inside it.
+    TweetPosted: (tx, e) => insertPosts(tx, [e]),
     async Retweeted(tx, e) {
       if (await isTombstoned(tx, e.data.tweetId)) return;
       const change = await setMembership(tx, t.retweets, { tweet_id: e.data.tweetId, user_id: e.data.userId }, true, e.streamRevision);
@@ -86,9 +79,8 @@ export function activityLedgerHandlers(prefix: string): Required<Pick<EventHandl
 }
 
 /**
- * A run of TweetPosted into the ledger as one statement: the same rows as the single handler
- * inserts one by one (redeliveries and tombstoned tweets included: the first row per key wins,
- * a tombstone keeps it out).
+ * A run of TweetPosted into the ledger as one statement (redeliveries and tombstoned tweets
+ * included: the first row per key wins, a tombstone keeps it out).
  */
 export function insertPostsRun(prefix: string) {
   const t = activityLedgerTables(prefix);
