@@ -1,3 +1,5 @@
+import { KeptValues, type KeptValuesOptions } from '@chirp/projectors/kept-values';
+
 /**
  * Read-model records by id (tweets, profiles), fetched in bulk and kept in this process for a
  * short time: a home timeline read then hydrates its page without a database round trip, as
@@ -15,58 +17,41 @@
  * Concurrent reads missing the same record share one fetch: otherwise every record's expiry
  * sends all the requests in flight at that moment to the database at once.
  */
-export interface RecordCacheOptions {
-  /** How long a record is served after its fetch began; 0 turns the cache off. */
-  maxAgeMs: number;
-  /** Records kept at most; the oldest fetched go first. */
-  maxEntries: number;
-  now?: () => number;
-}
+/** How long a record is served after its fetch began (0 turns the cache off), how many are kept. */
+export type RecordCacheOptions = KeptValuesOptions;
 
 interface Flight<T> {
   covers: number;
   result: Promise<Map<string, T>>;
 }
 
-interface Entry<T> {
-  value: T;
-  fetchedAt: number;
-  /** The projections had applied at least this position when the fetch began. */
-  covers: number;
-}
-
 export class RecordCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: KeptValues<T>;
   private readonly inFlight = new Map<string, Flight<T>>();
-  private readonly now: () => number;
-  hits = 0;
-  misses = 0;
 
   constructor(
     private readonly fetch: (ids: readonly string[]) => Promise<Map<string, T>>,
     private readonly options: RecordCacheOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.entries = new KeptValues(options);
   }
 
   /** The records of `ids` that exist, reflecting at least position `covers` (0: any). */
   async getMany(ids: readonly string[], covers: number): Promise<Map<string, T>> {
-    const started = this.now();
+    const started = this.entries.now();
     const found = new Map<string, T>();
     const toFetch: string[] = [];
     const joined = new Map<Promise<Map<string, T>>, string[]>();
     for (const id of new Set(ids)) {
-      const entry = this.entries.get(id);
-      if (entry && started - entry.fetchedAt < this.options.maxAgeMs && entry.covers >= covers) {
-        found.set(id, entry.value);
+      const kept = this.entries.get(id, covers, started);
+      if (kept !== undefined) {
+        found.set(id, kept);
         continue;
       }
       const flight = this.inFlight.get(id);
       if (flight && flight.covers >= covers) joined.set(flight.result, [...(joined.get(flight.result) ?? []), id]);
       else toFetch.push(id);
     }
-    this.hits += found.size;
-    this.misses += ids.length - found.size;
     if (toFetch.length > 0) joined.set(this.fetchAndRemember(toFetch, started, covers), toFetch);
     for (const [result, wanted] of joined) {
       const records = await result;
@@ -82,7 +67,7 @@ export class RecordCache<T> {
     const flight: Flight<T> = {
       covers,
       result: this.fetch(ids).then((fetched) => {
-        for (const [id, value] of fetched) this.remember(id, { value, fetchedAt: started, covers });
+        for (const [id, value] of fetched) this.entries.remember(id, value, started, covers);
         return fetched;
       }),
     };
@@ -93,13 +78,5 @@ export class RecordCache<T> {
     };
     flight.result.then(land, land);
     return flight.result;
-  }
-
-  private remember(id: string, entry: Entry<T>): void {
-    if (this.options.maxAgeMs <= 0 || this.options.maxEntries <= 0) return;
-    // Re-inserting moves the id to the back of the eviction order.
-    this.entries.delete(id);
-    if (this.entries.size >= this.options.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(id, entry);
   }
 }

@@ -1,4 +1,5 @@
 import type { ListPage } from '@chirp/timeline-cache';
+import { KeptValues } from '../../kept-values.ts';
 
 export interface PulledPagesOptions {
   /** How long a page is served after its read began; 0 keeps nothing. */
@@ -6,13 +7,6 @@ export interface PulledPagesOptions {
   /** Pages kept at most; the oldest read go first. */
   maxEntries?: number;
   now?: () => number;
-}
-
-interface Kept {
-  page: ListPage;
-  readAt: number;
-  /** The projection had applied at least this position when the read began. */
-  covers: number;
 }
 
 /**
@@ -27,32 +21,23 @@ interface Kept {
  * each user's own and change with every fan-out.
  */
 export class PulledPages {
-  private readonly kept = new Map<string, Kept>();
-  private readonly now: () => number;
-  private readonly maxEntries: number;
+  private readonly pages: KeptValues<ListPage>;
 
-  constructor(private readonly options: PulledPagesOptions) {
-    this.now = options.now ?? Date.now;
-    this.maxEntries = options.maxEntries ?? 10_000;
+  constructor(options: PulledPagesOptions) {
+    this.pages = new KeptValues({ ...options, maxEntries: options.maxEntries ?? 10_000 });
   }
 
   /** A moment from which a read's age is counted: take it before reading Redis. */
   clock(): number {
-    return this.now();
+    return this.pages.now();
   }
 
   get(authorId: string, before: number | null, limit: number, covers: number): ListPage | undefined {
-    const kept = this.kept.get(key(authorId, before, limit));
-    if (!kept || this.now() - kept.readAt >= this.options.maxAgeMs || kept.covers < covers) return undefined;
-    return kept.page;
+    return this.pages.get(key(authorId, before, limit), covers);
   }
 
   remember(authorId: string, before: number | null, limit: number, covers: number, page: ListPage, readAt: number): void {
-    if (this.options.maxAgeMs <= 0 || this.maxEntries <= 0) return;
-    const k = key(authorId, before, limit);
-    this.kept.delete(k);
-    if (this.kept.size >= this.maxEntries) this.kept.delete(this.kept.keys().next().value!);
-    this.kept.set(k, { page, readAt, covers });
+    this.pages.remember(key(authorId, before, limit), page, readAt, covers);
   }
 }
 
