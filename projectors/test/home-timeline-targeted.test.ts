@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyBatch, expectedHome, openRig, PairHistory, setups, type TimelineRig } from './home-timeline-support.ts';
 import { CHECKPOINT_TABLE, ensureCheckpointTable } from '../src/checkpoints.ts';
+import { homeList } from '../src/read-models/home-timeline/lists.ts';
 import { decodeEvent } from '../src/projection.ts';
 import { uuid } from './support.ts';
 
@@ -53,6 +54,45 @@ describe.each(setups)('cached home timeline, targeted ($label)', (setup) => {
     // Flushed (or expired after CHIRP_INACTIVE_DAYS): the same.
     await rig.cache.clear();
     expect(await rig.readAll(u!, [5])).toEqual(expectedHome(h.events, u!));
+  });
+
+  // The store's feed delivers in position order, where every post takes the cache's cheap path
+  // (offer with newest: true). A feed that keeps only each stream's order may deliver a post after
+  // newer entries; these two are the cases where the cheap path would then go wrong.
+  it('a post delivered after a retweet of it (another stream) replaces the retweet instead of joining it', async () => {
+    await rig.reconfigure({ maxEntries: 5, celebrityThreshold: 5 });
+    const h = new PairHistory();
+    const [u, a, b] = users(h, 3);
+    h.follow(u!, a!);
+    h.follow(u!, b!);
+    await applyBatch(rig.backend.executor, rig.projection, h.events.slice());
+    await rig.read(u!, 1);
+    const t = uuid();
+    const post = h.post(a!, t);
+    const retweet = h.retweet(t, a!, b!);
+    await applyBatch(rig.backend.executor, rig.projection, [retweet]);
+    await applyBatch(rig.backend.executor, rig.projection, [post]);
+    expect(await rig.readAll(u!, [1, 5])).toEqual(expectedHome(h.events, u!));
+    // The list itself holds the tweet once (the reader's merge would hide a second entry).
+    const cached = await rig.cache.read(homeList(u!), { limit: 10 });
+    expect(cached?.entries).toEqual([{ tweetId: t, position: post.position, retweetedBy: null }]);
+  });
+
+  it('a post delivered late stays out of the gap below an incomplete list', async () => {
+    await rig.reconfigure({ maxEntries: 2, celebrityThreshold: 5 });
+    const h = new PairHistory();
+    const [u, a] = users(h, 2);
+    h.follow(u!, a!);
+    await applyBatch(rig.backend.executor, rig.projection, h.events.slice());
+    await rig.read(u!, 1);
+    const ids = [uuid(), uuid(), uuid(), uuid()];
+    const posts = ids.map((id) => h.post(a!, id));
+    const deleted = h.deleteTweet(a!, ids[3]!);
+    // The list takes p2..p4 and trims to [p4, p3] (incomplete); the delete leaves [p3], room for one.
+    await applyBatch(rig.backend.executor, rig.projection, posts.slice(1));
+    await applyBatch(rig.backend.executor, rig.projection, [deleted]);
+    await applyBatch(rig.backend.executor, rig.projection, [posts[0]!]); // p1, below the gap
+    expect(await rig.readAll(u!, [1, 3])).toEqual(expectedHome(h.events, u!));
   });
 
   it('paging past the cache cap continues from SQL with the same cursor', async () => {

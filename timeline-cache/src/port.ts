@@ -58,6 +58,17 @@ export interface StoreOptions {
   readonly pulls?: readonly string[];
 }
 
+export interface OfferOptions {
+  /**
+   * The caller vouches that the entry is newer than every other entry the listed lists hold, and
+   * that they hold no other entry of its tweet: a post or retweet applied in position order (the
+   * home-timeline projection checks both in SQL). The outcome is then `offer`'s, and an adapter
+   * may skip the per-list checks that could not change it. If the promise is false the lists may
+   * end up wrong, so pass it only from such a check.
+   */
+  readonly newest?: boolean;
+}
+
 export interface WithdrawOptions {
   /** Remove the entry only where it is a retweet by this user. */
   readonly onlyRetweetedBy?: string;
@@ -82,7 +93,7 @@ export interface TimelineCache {
    * below the gap); an entry at or below this position → kept.
    * Resolves to how many lists now hold exactly this entry (tweetId at this position).
    */
-  offer(lists: readonly ListRef[], entry: TimelineEntry): Promise<number>;
+  offer(lists: readonly ListRef[], entry: TimelineEntry, options?: OfferOptions): Promise<number>;
 
   /**
    * Removes the tweet's entry from each listed list (only where its retweetedBy equals

@@ -5,6 +5,7 @@ import {
   listKey,
   type ListPage,
   type ListRef,
+  type OfferOptions,
   type ReadOptions,
   type StoreOptions,
   type TimelineCache,
@@ -12,7 +13,7 @@ import {
   type TimelineEntry,
   type WithdrawOptions,
 } from './port.ts';
-import { LuaScript, OFFER, READ, WITHDRAW } from './redis-scripts.ts';
+import { LuaScript, OFFER, OFFER_NEWEST, READ, WITHDRAW } from './redis-scripts.ts';
 import {
   assertEntry,
   assertListRef,
@@ -34,6 +35,7 @@ const SENTINEL = '.';
 const RETWEET = '!';
 
 const offerScript = new LuaScript(OFFER);
+const offerNewestScript = new LuaScript(OFFER_NEWEST);
 const withdrawScript = new LuaScript(WITHDRAW);
 const readScript = new LuaScript(READ);
 
@@ -50,7 +52,7 @@ export async function createRedisTimelineCache(
   const { maxEntries, ttlSeconds, chunkSize, concurrency } = resolveOptions(options);
   const prefix = options.keyPrefix ?? 'chirp:';
   const ttlMs = ttlSeconds * 1000;
-  for (const script of [offerScript, withdrawScript, readScript]) await script.load(redis);
+  for (const script of [offerScript, offerNewestScript, withdrawScript, readScript]) await script.load(redis);
 
   // {id} is a Redis Cluster hash tag: a list's zset and hash land in one slot.
   const zsetKey = (list: ListRef) => `${prefix}tl:${list.kind === 'home' ? 'h' : 'a'}:{${list.id}}`;
@@ -64,12 +66,13 @@ export async function createRedisTimelineCache(
     maxEntries,
     ttlSeconds,
 
-    async offer(lists, entry) {
+    async offer(lists, entry, offerOptions?: OfferOptions) {
       assertEntry(entry);
       const targets = uniqueLists(lists);
       const args = [compactUuid(entry.tweetId), String(entry.position), compactOrEmpty(entry.retweetedBy), maxEntries];
+      const script = offerOptions?.newest ? offerNewestScript : offerScript;
       const counts = await mapChunks(targets, chunkSize, concurrency, async (chunk) =>
-        Number(await offerScript.run(redis, chunk.flatMap(keysOf), args)),
+        Number(await script.run(redis, chunk.flatMap(keysOf), args)),
       );
       return counts.reduce((a, b) => a + b, 0);
     },

@@ -88,6 +88,7 @@ export async function createSqlTimelineCache(
     maxEntries,
     ttlSeconds,
 
+    // OfferOptions.newest is not used: one statement per chunk decides every list in one pass anyway.
     async offer(lists, entry) {
       assertEntry(entry);
       const at = now();

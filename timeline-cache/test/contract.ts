@@ -282,6 +282,33 @@ export function describeTimelineCacheContract(name: string, makeCache: MakeCache
         expect((await cache.read(home('u'), ALL))?.entries).toEqual(big);
         expect((await cache.read(home('u'), { before: 2 ** 53 - 1, limit: 5 }))?.entries).toEqual([big[1]]);
       });
+
+      test('newest: true gives exactly the outcome of a plain offer whenever its promise holds', async () => {
+        const cache = await openCache({ maxEntries: 3 });
+        const rt = randomUUID();
+        // Each case: the same list content twice, one list offered plainly, one with `newest`.
+        const cases: { name: string; entries: TimelineEntry[]; complete: boolean; entry: TimelineEntry }[] = [
+          { name: 'complete, room left', entries: [tweet(1)], complete: true, entry: tweet(9) },
+          { name: 'complete, reaches the cap', entries: [tweet(1), tweet(2)], complete: true, entry: tweet(9) },
+          { name: 'complete, over the cap', entries: [tweet(1), tweet(2), tweet(3)], complete: true, entry: tweet(9) },
+          { name: 'complete and empty', entries: [], complete: true, entry: tweet(9, rt) },
+          { name: 'incomplete, full', entries: [tweet(1, rt), tweet(2), tweet(3)], complete: false, entry: tweet(9) },
+          { name: 'incomplete, room left', entries: [tweet(1)], complete: false, entry: tweet(9, rt) },
+          { name: 'incomplete and empty', entries: [], complete: false, entry: tweet(9) },
+        ];
+        for (const [i, c] of cases.entries()) {
+          const [plain, fast] = [home(`plain-${i}`), home(`fast-${i}`)];
+          for (const list of [plain, fast]) await cache.store(list, c.entries, { complete: c.complete });
+          const held = await cache.offer([plain], c.entry);
+          expect(await cache.offer([fast], c.entry, { newest: true }), c.name).toBe(held);
+          // Offered again (at-least-once), still the same.
+          expect(await cache.offer([fast], c.entry, { newest: true }), c.name).toBe(held);
+          expect(await cache.read(fast, ALL), c.name).toEqual(await cache.read(plain, ALL));
+        }
+        // Missing lists are skipped, never created.
+        expect(await cache.offer([home('cold'), author('cold')], tweet(10), { newest: true })).toBe(0);
+        expect(await cache.readMany([home('cold'), author('cold')], ALL)).toEqual([null, null]);
+      });
     });
 
     describe('withdraw', () => {
@@ -404,6 +431,12 @@ export function describeTimelineCacheContract(name: string, makeCache: MakeCache
             arbitrary: fc.record({ op: fc.constant('store' as const), list: fc.constantFrom(...lists), store: storeArb }),
           },
           { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), lists: listsArb }) },
+          // A post or retweet applied in position order: newer than everything so far (or the
+          // last such entry delivered again), its tweet new.
+          {
+            weight: 3,
+            arbitrary: fc.record({ op: fc.constant('offerNewest' as const), lists: listsArb, by: fc.option(fc.nat(users.length - 1)), again: fc.boolean() }),
+          },
           { weight: 2, arbitrary: fc.record({ op: fc.constant('read' as const), lists: listsArb, read: readArb }) },
         );
         // Events get unique positions (as in the event log); ops refer to them by index. Every
@@ -430,8 +463,16 @@ export function describeTimelineCacheContract(name: string, makeCache: MakeCache
               model.store(list, chosen.map(entryAt), { complete, pulls });
             };
             for (const [i, list] of lists.entries()) await store(list, initial[i]!);
+            let newest = null as TimelineEntry | null;
             for (const op of ops) {
               switch (op.op) {
+                case 'offerNewest': {
+                  if (!op.again || !newest) {
+                    newest = { tweetId: randomUUID(), position: (newest?.position ?? 100) + 1, retweetedBy: op.by === null ? null : users[op.by]! };
+                  }
+                  expect(await cache.offer(op.lists, newest, { newest: true })).toBe(model.offer(op.lists, newest));
+                  break;
+                }
                 case 'offer':
                   expect(await cache.offer(op.lists, entryAt(op.event))).toBe(model.offer(op.lists, entryAt(op.event)));
                   break;

@@ -90,6 +90,8 @@ describe('Redis specifics', () => {
     });
     const opArb = fc.oneof(
       fc.record({ op: fc.constant('offer' as const), entry: entryArb }),
+      // A new post or retweet in position order (newest: true), trimmed later by ZPOPMIN.
+      fc.record({ op: fc.constant('offerNewest' as const), retweetedBy: fc.option(fc.constantFrom(...users)) }),
       fc.record({ op: fc.constant('store' as const), entries: fc.array(entryArb, { maxLength: 5 }), complete: fc.boolean() }),
       fc.record({
         op: fc.constant('withdraw' as const),
@@ -102,9 +104,13 @@ describe('Redis specifics', () => {
       fc.asyncProperty(fc.array(opArb, { maxLength: 25 }), async (ops) => {
         await cache.clear();
         for (const list of lists) await cache.store(list, [], { complete: true });
+        let newest = 1000;
         for (const op of ops) {
           // Positions are unique per event: derive them from the entry so one position is one entry.
           if (op.op === 'offer') await cache.offer(lists, op.entry);
+          else if (op.op === 'offerNewest') {
+            await cache.offer(lists, { tweetId: randomUUID(), position: newest++, retweetedBy: op.retweetedBy }, { newest: true });
+          }
           else if (op.op === 'store') {
             const seen = new Set<number>();
             const entries = op.entries.filter((e) => !seen.has(e.position) && seen.add(e.position));

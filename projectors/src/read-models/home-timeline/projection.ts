@@ -116,16 +116,25 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
   async function postRun(tx: SqlQueryable, events: readonly ProjectedEventOf<'TweetPosted'>[]): Promise<void> {
     await insertPosts(tx, events);
     if (!cache) return;
-    const arrivals = await postArrivals(tx, events.map((e) => ({ tweetId: e.data.tweetId, authorId: e.data.authorId })));
+    const { arrivals, newestBefore } = await postArrivals(
+      tx,
+      events.map((e) => ({ tweetId: e.data.tweetId, authorId: e.data.authorId, position: e.position })),
+    );
+    // Delivered in position order (the store's feed), every post is newer than all the lists
+    // hold, and the cache may take its cheap path; out of order (a feed that keeps only each
+    // stream's order), the posts that are not take the full check.
+    let highest = newestBefore ?? -1;
     for (const [i, e] of events.entries()) {
       const { position, celebrity, homes } = arrivals[i]!;
+      const newest = e.position > highest;
+      highest = Math.max(highest, e.position);
       if (position !== e.position) continue; // tombstoned
       const entry = { tweetId: e.data.tweetId, position: e.position, retweetedBy: null };
       if (celebrity) {
         await arrived(tx, cache, e.data.authorId, entry, true);
         continue;
       }
-      await cache.offer([authorList(e.data.authorId), ...homes.map(homeList)], entry);
+      await cache.offer([authorList(e.data.authorId), ...homes.map(homeList)], entry, { newest });
     }
   }
 

@@ -98,14 +98,18 @@ export async function winnersOf(
  * position, whether its author is a celebrity, and the home lists it wins in — the author's own
  * and, for an ordinary author, the followers' (only users who may have a cached list). The same
  * answers `arrivalFacts` and `winnersOf` give post by post: an original is never preceded by
- * another entry of its tweet, and nothing here depends on the other posts of the run. One query.
+ * another entry of its tweet, and nothing here depends on the other posts of the run. Also the
+ * newest ledger position outside the run (`newestBefore`): every list holds only ledger entries,
+ * so a post above it (and above the run's earlier posts) is newer than anything in any list, and
+ * its tweet has no other entry yet — the promise of `offer(…, { newest: true })`. One query.
  */
 export async function postArrivals(
   q: SqlQueryable,
-  posts: readonly { tweetId: string; authorId: string }[],
-): Promise<{ position: number | null; celebrity: boolean; homes: string[] }[]> {
-  const { rows } = await q.query<{ i: string; position: unknown; celebrity: boolean; homes: string[] }>(
+  posts: readonly { tweetId: string; authorId: string; position: number }[],
+): Promise<{ arrivals: { position: number | null; celebrity: boolean; homes: string[] }[]; newestBefore: number | null }> {
+  const { rows } = await q.query<{ i: string; position: unknown; celebrity: boolean; homes: string[]; newest_before: unknown }>(
     `SELECT x.i::text AS i, a.position, COALESCE(au.celebrity, false) AS celebrity,
+            (SELECT position FROM ${t.activity} WHERE position <> ALL($3::bigint[]) ORDER BY position DESC LIMIT 1) AS newest_before,
             ARRAY(
               SELECT user_id FROM ${t.cached} WHERE user_id = x.author
               UNION
@@ -115,11 +119,12 @@ export async function postArrivals(
        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(tweet, author, i)
        LEFT JOIN ${t.activity} a ON a.actor_id = x.author AND a.tweet_id = x.tweet AND a.kind = 'tweet'
        LEFT JOIN ${t.authors} au ON au.user_id = x.author`,
-    [posts.map((p) => p.tweetId), posts.map((p) => p.authorId)],
+    [posts.map((p) => p.tweetId), posts.map((p) => p.authorId), posts.map((p) => p.position)],
   );
-  const out = posts.map(() => ({ position: null as number | null, celebrity: false, homes: [] as string[] }));
-  for (const r of rows) out[Number(r.i) - 1] = { position: r.position === null ? null : toNumber(r.position), celebrity: r.celebrity, homes: r.homes };
-  return out;
+  const arrivals = posts.map(() => ({ position: null as number | null, celebrity: false, homes: [] as string[] }));
+  for (const r of rows) arrivals[Number(r.i) - 1] = { position: r.position === null ? null : toNumber(r.position), celebrity: r.celebrity, homes: r.homes };
+  const newest = rows[0]?.newest_before;
+  return { arrivals, newestBefore: newest === null || newest === undefined ? null : toNumber(newest) };
 }
 
 /**

@@ -44,4 +44,6 @@ export const homeTimelineDdl = [
   // replay into a fresh cache).
   `CREATE TABLE IF NOT EXISTS ${homeTables.cached} (user_id text PRIMARY KEY)`,
   ...activityLedgerDdl(HOME_PREFIX),
+  // The newest ledger entry: whether a post is newer than everything the cached lists hold.
+  `CREATE INDEX IF NOT EXISTS ${homeTables.activity}_position ON ${homeTables.activity} (position)`,
 ];
