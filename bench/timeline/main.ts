@@ -91,6 +91,7 @@ try {
     timelineMax: o.timelineMax,
     projectorCache: o.projectorCache && caps.hybridProjection,
     platformRedisKey: caps.platformRedisKey,
+    ...(o.profileDir ? { profileDir: o.profileDir } : {}),
   };
   let system = await startSystem(systemOptions);
   onCleanup(() => system.stop());

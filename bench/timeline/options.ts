@@ -25,6 +25,8 @@ export interface BenchOptions {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   writeDoc: boolean;
+  /** Write a V8 CPU profile of each service process (APIs, projectors) into this directory. */
+  profileDir: string | undefined;
   /** Reuse (or save) the caught-up database for the same graph and code (fixture.ts). */
   fixture: boolean;
 }
@@ -39,6 +41,8 @@ const HELP = `npm run bench:timeline [-- options]
   --no-projector-cache    run the SQL-only home-timeline projection even if the hybrid one exists
   --no-doc                do not rewrite docs/performance.md
   --no-fixture            generate and catch up from scratch, even if a saved database fits
+  --profile DIR           write a CPU profile of every service process into DIR (slows them:
+                          for finding where time goes, not for the figures)
 Environment: CHIRP_BENCH_DATABASE_URL, CHIRP_BENCH_REDIS_URL use existing servers (a fresh
 database is created on the PostgreSQL server and dropped at the end; the Redis should be a
 dedicated one: the system under test writes its default 'chirp:' keys there).`;
@@ -56,6 +60,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       'no-projector-cache': { type: 'boolean', default: false },
       'no-doc': { type: 'boolean', default: false },
       'no-fixture': { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -98,5 +103,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     redisUrl: env.CHIRP_BENCH_REDIS_URL || undefined,
     writeDoc: !values['no-doc'],
     fixture: !values['no-fixture'],
+    profileDir: values.profile,
   };
 }

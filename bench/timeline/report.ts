@@ -78,7 +78,7 @@ export function buildRows(r: Omit<Results, 'rows'>, followers: { ordinary: numbe
       path: paths.posts,
     });
     rows.push({
-      measure: `1. projector fan-out backlog after ${'the latency posts'}: drain time, and the projection's own insert rate`,
+      measure: `1. projector fan-out backlog after ${p.burstPosts} ordinary posts sent back to back: drain time, and the projection's own insert rate`,
       value: `${p.drainSeconds} s to drain; ${rate(p.projectorInsertsPerSecond)} timeline inserts`,
       baseline: '',
       ratio: '',

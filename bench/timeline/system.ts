@@ -25,6 +25,8 @@ export interface SystemOptions {
   projectorCache: boolean;
   /** The platform config's Redis URL key, when it has one (then the APIs get the cache too). */
   platformRedisKey: string | null;
+  /** Profile every service process into this directory (`--profile`). */
+  profileDir?: string;
 }
 
 export interface RunningProcess {
@@ -57,9 +59,13 @@ export function serviceEnv(o: SystemOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, name: string): RunningProcess {
+export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, name: string, profileDir?: string): RunningProcess {
+  // The profile is written when the process exits (stop() lets it exit normally).
+  const profile = profileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`]
+    : [];
   // node --import tsx, not the tsx CLI: the CLI SIGKILLs its child shortly after relaying a signal.
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (c: Buffer) => {
     output += c.toString();
@@ -75,9 +81,9 @@ export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv, 
   return { child, output: () => output, stop };
 }
 
-async function startService(bin: string, portVar: string, env: NodeJS.ProcessEnv, name: string): Promise<{ url: string; proc: RunningProcess }> {
+async function startService(bin: string, portVar: string, env: NodeJS.ProcessEnv, name: string, profileDir?: string): Promise<{ url: string; proc: RunningProcess }> {
   const port = await freePort();
-  const proc = spawnTs(join(repoRoot, 'platform', 'src', 'bin', bin), [], { ...env, [portVar]: String(port) }, name);
+  const proc = spawnTs(join(repoRoot, 'platform', 'src', 'bin', bin), [], { ...env, [portVar]: String(port) }, name, profileDir);
   await waitForPort(port, proc.child, proc.output, 60_000);
   return { url: `http://127.0.0.1:${port}`, proc };
 }
@@ -99,10 +105,15 @@ export async function projectorGroups(): Promise<string[][]> {
  * platform wires the timeline cache itself (it then reads CHIRP_REDIS_URL like the APIs), else
  * projector-process.ts, which wires the hybrid projection to Redis on its own.
  */
-async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[], platform: boolean): Promise<{ proc: RunningProcess; info: { hybrid: boolean; projections: string[] } }> {
+async function startProjectorProcess(
+  env: NodeJS.ProcessEnv,
+  group: string[],
+  platform: boolean,
+  profileDir?: string,
+): Promise<{ proc: RunningProcess; info: { hybrid: boolean; projections: string[] } }> {
   const script = platform ? join(repoRoot, 'platform', 'src', 'bin', 'start-projectors.ts') : join(repoRoot, 'bench', 'timeline', 'projector-process.ts');
   const args = platform ? ['--only', group.join(',')] : [];
-  const proc = spawnTs(script, args, { ...env, BENCH_ONLY: group.join(',') }, `projectors ${group.join(',')}`);
+  const proc = spawnTs(script, args, { ...env, BENCH_ONLY: group.join(',') }, `projectors ${group.join(',')}`, profileDir);
   const info = await new Promise<{ hybrid: boolean; projections: string[] }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`projectors did not start within 60 s:\n${proc.output()}`)), 60_000);
     proc.child.stdout!.on('data', () => {
@@ -123,14 +134,14 @@ async function startProjectorProcess(env: NodeJS.ProcessEnv, group: string[], pl
 export async function startSystem(o: SystemOptions): Promise<System> {
   const env = { ...serviceEnv(o), BENCH_PROJECTOR_CACHE: o.projectorCache ? '1' : '0' };
   const platform = o.platformRedisKey !== null;
-  const started = await Promise.all((await projectorGroups()).map((g) => startProjectorProcess(env, g, platform)));
+  const started = await Promise.all((await projectorGroups()).map((g) => startProjectorProcess(env, g, platform, o.profileDir)));
   const projectorInfo = {
     hybrid: started.some((s) => s.info.hybrid),
     projections: started.flatMap((s) => s.info.projections),
   };
   const [command, query] = await Promise.all([
-    startService('start-command-api.ts', 'CHIRP_COMMAND_PORT', env, 'command API'),
-    startService('start-query-api.ts', 'CHIRP_QUERY_PORT', env, 'query API'),
+    startService('start-command-api.ts', 'CHIRP_COMMAND_PORT', env, 'command API', o.profileDir),
+    startService('start-query-api.ts', 'CHIRP_QUERY_PORT', env, 'query API', o.profileDir),
   ]);
   return {
     commandUrl: command.url,
