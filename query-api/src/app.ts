@@ -64,7 +64,8 @@ function handleParam(req: Request): string {
 
 export function createQueryApi(options: QueryApiOptions): QueryApi {
   const { db, store, tokens, consistencyWaitMs } = options;
-  const app = createJsonApp({ bodyLimit: '1kb' });
+  // Only GETs: no body parser.
+  const app = createJsonApp({});
   const watcher = new CheckpointWatcher(db, { intervalMs: options.consistencyPollMs ?? 15 });
   const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(watcher, req, res, projections, consistencyWaitMs);
   const hydrator = createHydrator(db, { maxAgeMs: options.recordCacheMs ?? 0, maxEntries: 100_000 });

@@ -14,8 +14,9 @@
  *   that is known. So an incomplete list never takes an entry older than its oldest entry (it
  *   would sit below a gap), and an incomplete list with no entries takes nothing at all.
  * - A list expires `ttlSeconds` after it was stored or last read (offers do not keep it alive:
- *   fan-out must not keep inactive users' timelines cached). The SQL adapter skips the refresh
- *   while more than 99% of the TTL is left, so there a list may expire up to 1% of the TTL early.
+ *   fan-out must not keep inactive users' timelines cached). Both adapters skip the refresh
+ *   while more than 99% of the TTL is left (the SQL one by the row's expiry, the Redis one by
+ *   remembering per process when it last set the TTL), so a list may expire up to 1% early.
  */
 
 export type ListKind = 'home' | 'author';

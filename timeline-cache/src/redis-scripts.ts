@@ -204,9 +204,12 @@ return removed
 `;
 
 /**
- * KEYS: z1, h1, …   ARGV: ttl ms, max score (exclusive, e.g. '(123' or '(+inf'), fetch count.
- * Returns per list 0 when missing, else { {member, score, …}, pulls JSON, {retweeter of each
- * '!' member, in order} }.
+ * KEYS: z1, h1, …   ARGV: ttl ms, max score (exclusive, e.g. '(123' or '(+inf'), fetch count, then
+ * per list '1' to refresh its TTL or '0' (the adapter skips refreshes while 99% of the TTL is left).
+ * Returns per list 0 when missing, else ONE string of three lines: the members and scores
+ * ("m1 s1 m2 s2 …"), the retweeter of each '!' member in order ("r1 r2 …"), the pulls JSON.
+ * One string, not nested arrays of ~45 strings: decoding the reply was the largest part of a
+ * timeline read's client time, and none of these values contains a space or a newline.
  */
 export const READ = `
 local out = {}
@@ -221,11 +224,13 @@ for i = 1, #KEYS, 2 do
     local retweeters = {}
     for k = 1, #retweets, 1000 do
       local batch = redis.call('HMGET', h, unpack(retweets, k, math.min(k + 999, #retweets)))
-      for r = 1, #batch do retweeters[#retweeters + 1] = batch[r] end
+      for r = 1, #batch do retweeters[#retweeters + 1] = batch[r] or '' end
     end
-    redis.call('PEXPIRE', z, ARGV[1])
-    redis.call('PEXPIRE', h, ARGV[1])
-    out[#out + 1] = { items, redis.call('HGET', h, '~'), retweeters }
+    if ARGV[3 + (i + 1) / 2] == '1' then
+      redis.call('PEXPIRE', z, ARGV[1])
+      redis.call('PEXPIRE', h, ARGV[1])
+    end
+    out[#out + 1] = table.concat(items, ' ') .. '\\n' .. table.concat(retweeters, ' ') .. '\\n' .. (redis.call('HGET', h, '~') or '[]')
   else
     -- Half a list (the other key evicted) is useless: delete it, the list reads as missing.
     redis.call('DEL', z, h)

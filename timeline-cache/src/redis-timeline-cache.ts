@@ -29,6 +29,8 @@ export interface RedisTimelineCacheOptions extends TimelineCacheOptions {
   readonly keyPrefix?: string;
 }
 
+/** Lists whose last TTL refresh a process remembers (beyond it, a read refreshes again: harmless). */
+const MAX_REMEMBERED_REFRESHES = 100_000;
 const HEADER = '~';
 const SENTINEL = '.';
 /** Suffix of a retweet entry's member; its retweeter is the hash field named by the tweet. */
@@ -52,6 +54,17 @@ export async function createRedisTimelineCache(
   const { maxEntries, ttlSeconds, chunkSize, concurrency } = resolveOptions(options);
   const prefix = options.keyPrefix ?? 'chirp:';
   const ttlMs = ttlSeconds * 1000;
+  // When this process last set each list's TTL (its store, or a read that refreshed it). A read
+  // skips the refresh (two PEXPIREs of its script) while more than 99% of the TTL is left, the SQL
+  // adapter's rule: an active reader's every read would otherwise rewrite the TTL. Another
+  // process's store only makes a list's TTL later than remembered here, never earlier.
+  const refreshSlackMs = Math.floor(ttlMs / 100);
+  const refreshedAt = new Map<string, number>();
+  const noteRefresh = (z: string, at: number) => {
+    refreshedAt.delete(z);
+    if (refreshedAt.size >= MAX_REMEMBERED_REFRESHES) refreshedAt.delete(refreshedAt.keys().next().value!);
+    refreshedAt.set(z, at);
+  };
   for (const script of [offerScript, offerNewestScript, withdrawScript, readScript]) await script.load(redis);
 
   // {id} is a Redis Cluster hash tag: a list's zset and hash land in one slot.
@@ -118,6 +131,7 @@ export async function createRedisTimelineCache(
         .exec();
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw failed?.[0] ?? new Error('store transaction was discarded');
+      noteRefresh(z, Date.now());
     },
 
     async drop(lists) {
@@ -150,23 +164,36 @@ export async function createRedisTimelineCache(
     lists.forEach(assertListRef);
     if (lists.length === 0) return [];
     const max = readOptions.before === undefined ? '(+inf' : `(${readOptions.before}`;
-    const reply = await readScript.run(redis, lists.flatMap(keysOf), [ttlMs, max, readOptions.limit + 1]);
+    const at = Date.now();
+    const zsets = lists.map(zsetKey);
+    const refresh = zsets.map((z) => (at - (refreshedAt.get(z) ?? Number.NEGATIVE_INFINITY) > refreshSlackMs ? '1' : '0'));
+    const reply = await readScript.run(redis, lists.flatMap(keysOf), [ttlMs, max, readOptions.limit + 1, ...refresh]);
     if (!Array.isArray(reply) || reply.length !== lists.length) throw new Error('unexpected reply from the read script');
-    return reply.map((item) => (item === 0 ? null : decodePage(item, readOptions.limit)));
+    return reply.map((item, i) => {
+      if (item === 0) {
+        refreshedAt.delete(zsets[i]!);
+        return null;
+      }
+      if (refresh[i] === '1') noteRefresh(zsets[i]!, at);
+      return decodePage(item, readOptions.limit);
+    });
   }
 }
 
-/** Turns the read script's { {member, score, …}, pulls JSON, {retweeter, …} } into a page. */
+/** Turns the read script's "m1 s1 m2 s2 …\nr1 r2 …\npulls JSON" into a page. */
 function decodePage(item: unknown, limit: number): ListPage {
-  if (!Array.isArray(item) || !Array.isArray(item[0]) || !Array.isArray(item[2])) {
-    throw new Error('unexpected list reply from the read script');
-  }
-  const [items, pullsJson, retweeters] = item as [unknown[], unknown, unknown[]];
+  if (typeof item !== 'string') throw new Error('unexpected list reply from the read script');
+  const firstBreak = item.indexOf('\n');
+  const secondBreak = item.indexOf('\n', firstBreak + 1);
+  if (firstBreak < 0 || secondBreak < 0) throw new Error('unexpected list reply from the read script');
+  const items = firstBreak === 0 ? [] : item.slice(0, firstBreak).split(' ');
+  const retweeters = secondBreak === firstBreak + 1 ? [] : item.slice(firstBreak + 1, secondBreak).split(' ');
+  const pullsJson = item.slice(secondBreak + 1);
   const entries: TimelineEntry[] = [];
   let reachedEnd = false;
   let retweet = 0;
   for (let k = 0; k < items.length; k += 2) {
-    const member = String(items[k]);
+    const member = items[k]!;
     if (member === SENTINEL) {
       // Fetched limit + 1 items: the sentinel among them means nothing older remains.
       reachedEnd = true;
@@ -175,14 +202,14 @@ function decodePage(item: unknown, limit: number): ListPage {
     if (entries.length === limit) break;
     const isRetweet = member.endsWith(RETWEET);
     const retweeter = isRetweet ? retweeters[retweet++] : null;
-    if (isRetweet && typeof retweeter !== 'string') throw new Error(`retweet entry ${member} has no retweeter`);
+    if (isRetweet && !retweeter) throw new Error(`retweet entry ${member} has no retweeter`);
     entries.push({
       tweetId: expandUuid(isRetweet ? member.slice(0, -1) : member),
       position: Number(items[k + 1]),
-      retweetedBy: typeof retweeter === 'string' ? expandUuid(retweeter) : null,
+      retweetedBy: retweeter ? expandUuid(retweeter) : null,
     });
   }
-  const pulls: unknown = JSON.parse(String(pullsJson ?? '[]'));
+  const pulls: unknown = JSON.parse(pullsJson);
   if (!Array.isArray(pulls) || !pulls.every((p) => typeof p === 'string')) throw new Error('corrupt pulls field');
   return { entries, reachedEnd, pulls };
 }

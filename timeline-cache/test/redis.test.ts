@@ -46,6 +46,19 @@ describe('Redis specifics', () => {
     await cache.clear();
   });
 
+  test('a read refreshes the TTL only when 1% of it has passed since this process last set it', async () => {
+    const { cache, keyPrefix } = await openCache({ ttlSeconds: 1 });
+    await cache.store(home('u'), [], { complete: true });
+    const [z, h] = keysOf(keyPrefix, 'u');
+    for (const key of [z, h]) await redis.pexpire(key, 500);
+    await cache.read(home('u'), { limit: 1 }); // within 10 ms of the store: left alone
+    for (const key of [z, h]) expect(await redis.pttl(key)).toBeLessThanOrEqual(500);
+    await sleep(20);
+    await cache.read(home('u'), { limit: 1 });
+    for (const key of [z, h]) expect(await redis.pttl(key)).toBeGreaterThan(900);
+    await cache.clear();
+  });
+
   test('trimming and replacing never leave retweet attribution behind', async () => {
     const { cache, keyPrefix } = await openCache({ maxEntries: 3 });
     await cache.store(home('u'), [], { complete: true });

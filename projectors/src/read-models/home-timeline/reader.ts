@@ -173,6 +173,29 @@ async function completeAuthors(
   return out;
 }
 
+/** Of the retweets at or above the horizon merged from celebrities' lists, those u already sees an earlier entry of. */
+async function rejectedRetweets(db: SqlQueryable, userId: string, sources: readonly Source[], horizon: number): Promise<Set<string>> {
+  const checks: TimelineEntry[] = [];
+  for (const { page, pulled } of sources) {
+    if (!pulled) continue;
+    for (const entry of page.entries) if (entry.position >= horizon && entry.retweetedBy !== null) checks.push(entry);
+  }
+  return checks.length > 0 ? preceded(db, userId, checks) : new Set();
+}
+
+/** Emits everything at or above the horizon, the earliest entry per tweet, newest first. */
+function mergeSources(sources: readonly Source[], horizon: number, rejected: ReadonlySet<string>, emit: (e: TimelineEntry) => void): void {
+  const best = new Map<string, TimelineEntry>();
+  for (const { page } of sources) {
+    for (const entry of page.entries) {
+      if (entry.position < horizon || rejected.has(`${entry.tweetId}@${entry.position}`)) continue;
+      const current = best.get(entry.tweetId);
+      if (!current || entry.position < current.position) best.set(entry.tweetId, entry);
+    }
+  }
+  for (const entry of [...best.values()].sort((a, b) => b.position - a.position)) emit(entry);
+}
+
 /**
  * The k-way merge. Each round reads `need` entries below the current position from every list,
  * and emits the entries at or above the *horizon* — the highest position down to which every list
@@ -212,20 +235,12 @@ async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: n
         cacheEnds = exhausted && !page.reachedEnd;
       }
     }
-    // Candidates: everything at or above the horizon, the earliest entry per tweet.
-    const candidates: { entry: TimelineEntry; pulled: boolean }[] = [];
-    for (const { page, pulled } of sources) {
-      for (const entry of page.entries) if (entry.position >= horizon) candidates.push({ entry, pulled });
+    if (sources.length === 1) {
+      // The home list alone (no celebrity followed): one entry per tweet, newest first already.
+      for (const entry of sources[0]!.page.entries) if (entry.position >= horizon) emit(entry);
+    } else {
+      mergeSources(sources, horizon, await rejectedRetweets(deps.db, userId, sources, horizon), emit);
     }
-    const checks = candidates.filter((c) => c.pulled && c.entry.retweetedBy !== null).map((c) => c.entry);
-    const rejected = checks.length > 0 ? await preceded(deps.db, userId, checks) : new Set<string>();
-    const best = new Map<string, TimelineEntry>();
-    for (const { entry } of candidates) {
-      if (rejected.has(`${entry.tweetId}@${entry.position}`)) continue;
-      const current = best.get(entry.tweetId);
-      if (!current || entry.position < current.position) best.set(entry.tweetId, entry);
-    }
-    for (const entry of [...best.values()].sort((a, b) => b.position - a.position)) emit(entry);
     if (out.length >= want || horizon === Number.NEGATIVE_INFINITY) break;
     if (cacheEnds) {
       // Past the cache: the rest of the history comes from SQL, strictly below the horizon.
