@@ -12,7 +12,7 @@ import { readProjectionStatuses } from '@chirp/projectors/status/reader';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import { awaitProjections } from './consistency.ts';
 import { parsePage } from './pagination.ts';
-import { createHydrator, fillPage, hydrateTweets } from './presenters.ts';
+import { createHydrator, fillPage, hydrateTweets, type TweetPage } from './presenters.ts';
 import { isOperator, optionalPrincipal, redactStatus } from './projection-status.ts';
 
 export interface QueryApiOptions {
@@ -92,7 +92,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     const covers = await consistent(req, res, reads.userTweets);
     const profile = await getProfileByHandle(db, handle);
     if (!profile) throw new ProblemError(404, `no user @${handle}`);
-    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => listUserTweets(db, profile.userId, { limit, cursor }))));
+    sendPage(res, await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => listUserTweets(db, profile.userId, { limit, cursor }))));
   });
 
   app.get('/v1/tweets/:id', async (req, res) => {
@@ -107,7 +107,7 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     const { userId } = principalOf(res);
     const page = parsePage(req.query);
     const covers = await consistent(req, res, reads.timeline);
-    res.json(await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(homeTimeline, userId, { limit, cursor, covers }))));
+    sendPage(res, await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(homeTimeline, userId, { limit, cursor, covers }))));
   });
 
   app.get('/v1/projections', async (req, res) => {
@@ -119,6 +119,11 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   app.use(notFound);
   app.use(problemHandler());
   return { app, close: () => watcher.close() };
+}
+
+/** res.json(page), with the body built from the page's kept JSON texts. */
+function sendPage(res: Response, page: TweetPage): void {
+  res.type('application/json').send(page.json());
 }
 
 async function withCursorErrors<T>(read: () => Promise<T>): Promise<T> {

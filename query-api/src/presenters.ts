@@ -37,13 +37,64 @@ export function createHydrator(db: SqlQueryable, cache: RecordCacheOptions): Hyd
   };
 }
 
+/** A tweet as served, with its JSON text, and the records it was made from. */
+interface Presented {
+  readonly view: TweetView;
+  readonly json: string;
+  readonly author: Profile;
+  readonly by: Profile | undefined;
+}
+
+/**
+ * Presented tweets, kept by the identity of the records they were made from. The record caches
+ * hand out the same record objects for up to their max age, so a hot tweet is presented (and
+ * stringified) once per record read instead of once per request; a record read again is a new
+ * object and gets a new presentation, so nothing here is staler than the records themselves.
+ * Weak keys: a presentation goes when its tweet record does.
+ */
+const presentations = new WeakMap<Tweet, Presented[]>();
+/** Presentations kept per tweet record (one per retweeter seen, the original's among them). */
+const PRESENTATIONS_PER_TWEET = 4;
+
+function present(tweet: Tweet, author: Profile, by: Profile | undefined): Presented {
+  const kept = presentations.get(tweet);
+  const hit = kept?.find((p) => p.author === author && p.by === by);
+  if (hit) return hit;
+  const view: TweetView = {
+    tweetId: tweet.tweetId,
+    authorId: tweet.authorId,
+    authorHandle: author.handle,
+    authorDisplayName: author.displayName,
+    text: tweet.text,
+    createdAt: tweet.createdAt,
+    likeCount: tweet.likeCount,
+    retweetCount: tweet.retweetCount,
+    replyToTweetId: tweet.replyToTweetId ?? null,
+    hashtags: tweet.hashtags,
+    mentions: tweet.mentions,
+  };
+  if (by) view.retweetedBy = { userId: by.userId, handle: by.handle };
+  const presented: Presented = { view, json: JSON.stringify(view), author, by };
+  if (!kept) presentations.set(tweet, [presented]);
+  else {
+    if (kept.length >= PRESENTATIONS_PER_TWEET) kept.shift();
+    kept.push(presented);
+  }
+  return presented;
+}
+
 /**
  * Skeleton → hydrate → present (Bluesky's shape): readers return ids; the tweets and profiles
  * read models fill them in, reflecting at least position `covers` (what the request waited for).
  * An entry whose tweet is gone (deleted, and the list's projection has not caught up yet) is
- * dropped here; the caller fetches more so the page stays full.
+ * dropped here; the caller fetches more so the page stays full. The views are shared between
+ * requests: read-only.
  */
 export async function hydrateTweets(hydrator: Hydrator, skeleton: readonly TweetSkeleton[], covers: number): Promise<TweetView[]> {
+  return (await hydrate(hydrator, skeleton, covers)).map((p) => p.view);
+}
+
+async function hydrate(hydrator: Hydrator, skeleton: readonly TweetSkeleton[], covers: number): Promise<Presented[]> {
   if (skeleton.length === 0) return [];
   const tweets = await hydrator.tweets.getMany(skeleton.map((s) => s.tweetId), covers);
   const userIds: string[] = [];
@@ -53,37 +104,33 @@ export async function hydrateTweets(hydrator: Hydrator, skeleton: readonly Tweet
     if (s.retweetedBy) userIds.push(s.retweetedBy);
   }
   const profiles = await hydrator.profiles.getMany(userIds, covers);
-  const views: TweetView[] = [];
+  const out: Presented[] = [];
   for (const s of skeleton) {
     const tweet = tweets.get(s.tweetId);
     const author = tweet && profiles.get(tweet.authorId);
     if (!tweet || !author) continue;
-    const view: TweetView = {
-      tweetId: tweet.tweetId,
-      authorId: tweet.authorId,
-      authorHandle: author.handle,
-      authorDisplayName: author.displayName,
-      text: tweet.text,
-      createdAt: tweet.createdAt,
-      likeCount: tweet.likeCount,
-      retweetCount: tweet.retweetCount,
-      replyToTweetId: tweet.replyToTweetId ?? null,
-      hashtags: tweet.hashtags,
-      mentions: tweet.mentions,
-    };
-    if (s.retweetedBy) {
-      const by = profiles.get(s.retweetedBy);
-      if (!by) continue;
-      view.retweetedBy = { userId: by.userId, handle: by.handle };
-    }
-    views.push(view);
+    const by = s.retweetedBy ? profiles.get(s.retweetedBy) : undefined;
+    if (s.retweetedBy && !by) continue;
+    out.push(present(tweet, author, by));
   }
-  return views;
+  return out;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
+/** A page of presented tweets; `json()` is its body, `{ items, nextCursor }`. */
+export class TweetPage {
+  constructor(
+    private readonly presented: readonly Presented[],
+    readonly nextCursor: string | null,
+  ) {}
+
+  get items(): TweetView[] {
+    return this.presented.map((p) => p.view);
+  }
+
+  /** JSON.stringify({ items, nextCursor }), from the presentations' kept texts. */
+  json(): string {
+    return `{"items":[${this.presented.map((p) => p.json).join(',')}],"nextCursor":${JSON.stringify(this.nextCursor)}}`;
+  }
 }
 
 /**
@@ -96,14 +143,14 @@ export async function fillPage(
   limit: number,
   cursor: string | undefined,
   readSkeleton: (limit: number, cursor: string | undefined) => Promise<{ items: TweetSkeleton[]; nextCursor: string | null }>,
-): Promise<Page<TweetView>> {
-  const items: TweetView[] = [];
+): Promise<TweetPage> {
+  const items: Presented[] = [];
   let next: string | null = cursor ?? null;
   for (let round = 0; round < 5; round++) {
     const skeleton = await readSkeleton(limit - items.length, next ?? undefined);
-    items.push(...(await hydrateTweets(hydrator, skeleton.items, covers)));
+    items.push(...(await hydrate(hydrator, skeleton.items, covers)));
     next = skeleton.nextCursor;
     if (items.length >= limit || next === null) break;
   }
-  return { items, nextCursor: next };
+  return new TweetPage(items, next);
 }

@@ -188,7 +188,7 @@ function mergeSources(sources: readonly Source[], horizon: number, rejected: Rea
   const best = new Map<string, TimelineEntry>();
   for (const { page } of sources) {
     for (const entry of page.entries) {
-      if (entry.position < horizon || rejected.has(`${entry.tweetId}@${entry.position}`)) continue;
+      if (entry.position < horizon || (rejected.size > 0 && rejected.has(`${entry.tweetId}@${entry.position}`))) continue;
       const current = best.get(entry.tweetId);
       if (!current || entry.position < current.position) best.set(entry.tweetId, entry);
     }
