@@ -3,17 +3,19 @@ import { Progress } from '@chirp/platform/progress';
 import { sleep } from './stats.ts';
 
 /**
- * Waits until every named projection's checkpoint has reached the store's head, with a progress
- * line (events behind the slowest projection; rate and ETA).
+ * Waits until every named projection's checkpoint has reached `head` (the store's head, read
+ * before the projectors started: once they run, an open batch transaction hides the events after
+ * it from readers, the head included — docs/event-store.md), with a progress line (events behind
+ * the slowest projection; rate and ETA).
  */
 export async function waitForCatchUp(
   db: SqlQueryable,
   store: EventStore,
+  head: number,
   names: readonly string[],
   timeoutMs: number,
 ): Promise<{ seconds: number; events: number; perProjection: Record<string, number> }> {
   const started = Date.now();
-  const head = await store.headPosition();
   const total = await store.countAfter(0, 50_000_000);
   const progress = new Progress('projections catch up', total, 'events');
   let done = 0;

@@ -93,10 +93,12 @@ try {
     platformRedisKey: caps.platformRedisKey,
     ...(o.profileDir ? { profileDir: o.profileDir } : {}),
   };
+  // Read before the projectors run (see waitForCatchUp); nothing else appends meanwhile.
+  const generatedHead = await store.headPosition();
   let system = await startSystem(systemOptions);
   onCleanup(() => system.stop());
   console.error(`projectors: ${JSON.stringify(system.projectorInfo)}; command API ${system.commandUrl}; query API ${system.queryUrl}`);
-  const caughtUp = await waitForCatchUp(executor, store, system.projectorInfo.projections, 60 * 60_000);
+  const caughtUp = await waitForCatchUp(executor, store, generatedHead, system.projectorInfo.projections, 60 * 60_000);
   meta.catchUpSeconds = Math.round(caughtUp.seconds);
   meta.catchUpEventsPerSecond = Math.round(caughtUp.events / caughtUp.seconds);
   meta.catchUpSecondsByProjection = caughtUp.perProjection;
@@ -112,7 +114,7 @@ try {
     executor = await openPgExecutor(databaseUrl, { maxConnections: 8 });
     store = await createSqlEventStore(executor);
     system = await startSystem(systemOptions);
-    await waitForCatchUp(executor, store, system.projectorInfo.projections, 60_000);
+    await waitForCatchUp(executor, store, generatedHead, system.projectorInfo.projections, 60_000);
   }
 
   const tokens = createTokenService(jwtSecret, 86_400);
@@ -182,7 +184,6 @@ try {
     posts: o.posts,
     fanoutPosts: o.fanoutPosts,
     cachedFollowers: meta.warmedTimelines ? followersOf(graph, graph.ordinaryAuthor).filter((f) => warm.has(f)).length : 0,
-    headPosition: () => store.headPosition(),
     db: executor,
     projection: 'home-timeline',
   });
