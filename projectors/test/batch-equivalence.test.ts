@@ -6,6 +6,7 @@ import type { Projection } from '../src/projection.ts';
 import { createHomeTimelineProjection } from '../src/read-models/home-timeline/projection.ts';
 import { authorList, homeList } from '../src/read-models/home-timeline/lists.ts';
 import { profilesProjection } from '../src/read-models/profiles/projection.ts';
+import { searchProjection } from '../src/read-models/search/projection.ts';
 import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
 import { userTweetsProjection } from '../src/read-models/user-tweets/projection.ts';
 import { buildHistory, command, deliveries, deliveryOrder, prng } from './histories.ts';
@@ -68,6 +69,7 @@ describe.each(engines)('batched apply equals one-by-one apply (%s)', (engine) =>
     { name: 'profiles', make: () => profilesProjection },
     { name: 'tweets', make: () => tweetsProjection },
     { name: 'user-tweets', make: () => userTweetsProjection },
+    { name: 'search', make: () => searchProjection },
     {
       name: 'home-timeline (SQL only)',
       make: (s) => createHomeTimelineProjection({ cache: null, celebrityThreshold: s.threshold, celebrityExitThreshold: exitOf(s) }),

@@ -7,11 +7,13 @@ import { InvalidCursorError } from '@chirp/projectors/cursor';
 import { PulledPages } from '@chirp/projectors/read-models/home-timeline/pulled-pages';
 import { readHomeTimeline, type HomeTimelineReaderDeps } from '@chirp/projectors/read-models/home-timeline/reader';
 import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
+import { searchTweets, searchUsers } from '@chirp/projectors/read-models/search/reader';
+import { EmptySearchError, parseSearchQuery, type SearchQuery } from '@chirp/projectors/read-models/search/search-query';
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
 import { awaitProjections } from './consistency.ts';
-import { parsePage } from './pagination.ts';
+import { parsePage, parseSearch } from './pagination.ts';
 import { createHydrator, fillPage, hydrateTweets, type TweetPage } from './presenters.ts';
 import { isOperator, optionalPrincipal, redactStatus } from './projection-status.ts';
 
@@ -48,6 +50,8 @@ const reads = {
   tweet: ['tweets', 'profiles'],
   userTweets: ['user-tweets', 'tweets', 'profiles'],
   timeline: ['home-timeline', 'tweets', 'profiles'],
+  search: ['search', 'tweets', 'profiles'],
+  userSearch: ['search', 'profiles'],
 } as const;
 
 const TweetParams = z.object({ id: z.uuid('must be a tweet id') });
@@ -110,6 +114,23 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     sendPage(res, await withCursorErrors(() => fillPage(hydrator, covers, page.limit, page.cursor, (limit, cursor) => readHomeTimeline(homeTimeline, userId, { limit, cursor, covers }))));
   });
 
+  // Tweets matching words, #tags and @handles (docs/read-models.md), relevance blended with recency.
+  app.get('/v1/search', async (req, res) => {
+    const request = parseSearch(req.query);
+    const query = searchQueryOf(request.q);
+    const covers = await consistent(req, res, reads.search);
+    sendPage(res, await withCursorErrors(() => fillPage(hydrator, covers, request.limit, request.cursor, (limit, cursor) => searchTweets(db, query, { limit, cursor }))));
+  });
+
+  // Users by handle prefix, display name, or a near miss of either (pg_trgm).
+  app.get('/v1/search/users', async (req, res) => {
+    const request = parseSearch(req.query);
+    const covers = await consistent(req, res, reads.userSearch);
+    const ids = await searchUsers(db, request.q, { limit: request.limit });
+    const profiles = await hydrator.profiles.getMany(ids, covers);
+    res.json({ items: ids.flatMap((id) => profiles.get(id) ?? []) });
+  });
+
   app.get('/v1/projections', async (req, res) => {
     const full = isOperator(await optionalPrincipal(req, tokens));
     const statuses = await readProjectionStatuses(db, store);
@@ -119,6 +140,16 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
   app.use(notFound);
   app.use(problemHandler());
   return { app, close: () => watcher.close() };
+}
+
+function searchQueryOf(q: string): SearchQuery {
+  try {
+    return parseSearchQuery(q);
+  } catch (error) {
+    if (error instanceof EmptySearchError)
+      throw new ProblemError(400, 'the request is not valid', { errors: [{ pointer: '#/query/q', detail: 'has no words, #hashtags or @handles to search for' }] });
+    throw error;
+  }
 }
 
 /** res.json(page), with the body built from the page's kept JSON texts. */

@@ -13,3 +13,16 @@ export type PageRequest = z.infer<typeof Page>;
 export function parsePage(query: unknown): PageRequest {
   return parseQuery(Page, query);
 }
+
+const Search = z.looseObject({
+  q: z.string({ error: 'is required' }).trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(400).optional(),
+});
+
+export type SearchRequest = z.infer<typeof Search>;
+
+/** `q` plus a page (the search cursor is longer than a position cursor: it carries a score). */
+export function parseSearch(query: unknown): SearchRequest {
+  return parseQuery(Search, query);
+}

@@ -113,6 +113,63 @@ describe('query API', () => {
     });
   });
 
+  describe('search', () => {
+    it('finds tweets by words, #tags and @handles, hydrated with fresh counts; deleted ones never; pages by cursor', async () => {
+      const author = await login('searcher');
+      const liker = await login('search_fan');
+      const post = async (text: string) => (await commands.post('/v1/tweets', { token: author.token, body: { text } })).body as { tweetId: string; position: number };
+      const rust = await post('Learning #rust with @search_fan today');
+      const zurich = await post('Kaffee in Zürich ☕');
+      const gone = await post('rust that will be deleted');
+      const liked = await commands.post(`/v1/tweets/${rust.tweetId}/like`, { token: liker.token });
+      const deleted = await commands.delete(`/v1/tweets/${gone.tweetId}`, { token: author.token });
+      const at = Math.max(liked.body.position, deleted.body.position);
+      const search = (q: string, extra = '') => queries.get(`/v1/search?q=${encodeURIComponent(q)}&minPosition=${at}${extra}`);
+
+      const words = await search('rust');
+      expect(words.status).toBe(200);
+      expect(words.body.items.map((i: any) => i.tweetId)).toEqual([rust.tweetId]);
+      expect(words.body.items[0]).toMatchObject({ authorHandle: 'searcher', likeCount: 1, hashtags: ['rust'], mentions: ['search_fan'] });
+      expect((await search('#rust')).body.items.map((i: any) => i.tweetId)).toEqual([rust.tweetId]);
+      expect((await search('@search_fan')).body.items.map((i: any) => i.tweetId)).toEqual([rust.tweetId]);
+      expect((await search('zürich')).body.items.map((i: any) => i.tweetId)).toEqual([zurich.tweetId]);
+      expect((await search('rust -#rust')).body.items).toEqual([]);
+
+      const first = await search('rust or zürich', '&limit=1');
+      expect(first.body.items).toHaveLength(1);
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+      const second = await search('rust or zürich', `&limit=1&cursor=${first.body.nextCursor}`);
+      expect([...first.body.items, ...second.body.items].map((i: any) => i.tweetId).sort()).toEqual([rust.tweetId, zurich.tweetId].sort());
+    });
+
+    it.each([
+      ['', '#/query/q'],
+      ['   ', '#/query/q'],
+      ['-#spam', '#/query/q'],
+      ['x'.repeat(300), '#/query/q'],
+    ])('q=%j is a 400 pointing at q', async (q, pointer) => {
+      const res = await queries.get(`/v1/search?q=${encodeURIComponent(q)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toEqual([pointer]);
+    });
+
+    it('a cursor it did not issue is a 400; a missing q too', async () => {
+      expect((await queries.get('/v1/search?q=rust&cursor=abc')).status).toBe(400);
+      const res = await queries.get('/v1/search');
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toEqual(['#/query/q']);
+    });
+
+    it('finds users by handle prefix, display name and near misses', async () => {
+      const { position } = await login('zebra_keeper');
+      const users = async (q: string) =>
+        ((await queries.get(`/v1/search/users?q=${encodeURIComponent(q)}&minPosition=${position}`)).body.items as { handle: string }[]).map((u) => u.handle);
+      expect(await users('@zebra')).toEqual(['zebra_keeper']);
+      expect(await users('zebra_keepr')).toEqual(['zebra_keeper']);
+      expect(await users('nobody_like_this')).toEqual([]);
+    });
+  });
+
   describe('/v1/projections', () => {
     const secretError = 'relation "secret_internal_table" does not exist (SQLSTATE 42P01)';
 

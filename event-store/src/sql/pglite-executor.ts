@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PGlite, type Results } from '@electric-sql/pglite';
 import type { QueryResult, SqlExecutor, SqlQueryable } from './executor.ts';
 import { INT8_OID, parseSafeInteger } from './int8.ts';
@@ -30,6 +31,8 @@ class Mutex {
 export async function openPgliteExecutor(dataDir: string): Promise<SqlExecutor> {
   const db = await PGlite.create(dataDir, {
     parsers: { [INT8_OID]: parseSafeInteger },
+    // Fuzzy user search (the search read model) uses trigrams where the database has them.
+    extensions: { pg_trgm },
   });
   const mutex = new Mutex();
   const inTransaction = new AsyncLocalStorage<true>();

@@ -1,10 +1,11 @@
 import type { Projection } from '../projection.ts';
 import { createHomeTimelineProjection, homeTimelineProjection, type HomeTimelineProjectionOptions } from './home-timeline/projection.ts';
 import { profilesProjection } from './profiles/projection.ts';
+import { searchProjection } from './search/projection.ts';
 import { tweetsProjection } from './tweets/projection.ts';
 import { userTweetsProjection } from './user-tweets/projection.ts';
 
-export { createHomeTimelineProjection, homeTimelineProjection, profilesProjection, tweetsProjection, userTweetsProjection };
+export { createHomeTimelineProjection, homeTimelineProjection, profilesProjection, searchProjection, tweetsProjection, userTweetsProjection };
 export type { HomeTimelineProjectionOptions };
 
 /** What the projections need from the platform: the home timeline's cache and threshold. */
@@ -14,7 +15,7 @@ export interface ProjectionDeps {
 
 /** Every read model's projection, in no particular order (each has its own checkpoint). */
 export function createProjections(deps: ProjectionDeps): readonly Projection[] {
-  return [profilesProjection, tweetsProjection, userTweetsProjection, createHomeTimelineProjection(deps.homeTimeline)];
+  return [profilesProjection, tweetsProjection, userTweetsProjection, searchProjection, createHomeTimelineProjection(deps.homeTimeline)];
 }
 
 /**
@@ -25,5 +26,6 @@ export const allProjections: readonly Projection[] = [
   profilesProjection,
   tweetsProjection,
   userTweetsProjection,
+  searchProjection,
   homeTimelineProjection,
 ];
