@@ -10,6 +10,7 @@ import { profileRouter } from './routes/profile.ts';
 import { registrationRouter } from './routes/registration.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { tweetsRouter } from './routes/tweets.ts';
+import { trendsRouter } from './routes/trends.ts';
 
 export interface CommandApiOptions {
   store: EventStore;
@@ -48,6 +49,7 @@ export function createCommandApi(options: CommandApiOptions): Express {
   app.use(profileRouter(deps, auth, idempotent));
   app.use(followsRouter(deps, users, auth, idempotent));
   app.use(tweetsRouter(deps, auth, idempotent));
+  app.use(trendsRouter(deps, auth, idempotent));
   app.use(notFound);
   app.use(problemHandler(log));
   return app;

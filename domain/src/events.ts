@@ -59,6 +59,15 @@ export const TweetLiked = z.object({ tweetId: Uuid, authorId: Uuid, userId: Uuid
 export const TweetUnliked = z.object({ tweetId: Uuid, authorId: Uuid, userId: Uuid });
 export const Followed = z.object({ followerId: Uuid, followeeId: Uuid });
 export const Unfollowed = z.object({ followerId: Uuid, followeeId: Uuid });
+/** A hashtag as `extractHashtags` gives it: lower-case, without '#'. */
+export const Hashtag = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[\p{Ll}\p{Lo}\p{Lm}\p{N}_]*[\p{Ll}\p{Lo}\p{Lm}_][\p{Ll}\p{Lo}\p{Lm}\p{N}_]*$/u, 'must be a lower-case hashtag without #');
+/** An operator took a hashtag out of trends (it still counts; it is not shown), or put it back. */
+export const TrendHidden = z.object({ tag: Hashtag, operatorId: Uuid });
+export const TrendShown = z.object({ tag: Hashtag, operatorId: Uuid });
 
 export const eventSchemas = {
   HandleReserved,
@@ -73,6 +82,8 @@ export const eventSchemas = {
   TweetUnliked,
   Followed,
   Unfollowed,
+  TrendHidden,
+  TrendShown,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

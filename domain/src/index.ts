@@ -9,3 +9,4 @@ export * from './user.ts';
 export * from './follow.ts';
 export * from './tweet.ts';
 export * from './engagement.ts';
+export * from './trend.ts';

@@ -13,4 +13,6 @@ export const streams = {
   follow: (followerId: string, followeeId: string) => `follow-${followerId}-${followeeId}`,
   tweet: (tweetId: string) => `tweet-${tweetId}`,
   engagement: (tweetId: string, userId: string) => `engagement-${tweetId}-${userId}`,
+  /** Whether a hashtag is hidden from trends (trend.ts). */
+  trend: (tag: string) => `trend-${tag}`,
 } as const;

@@ -7,6 +7,7 @@ import {
   followDecider,
   handleDecider,
   parseEvent,
+  trendDecider,
   tweetDecider,
   userDecider,
   type ChirpEvent,
@@ -103,6 +104,22 @@ describe('follow', () => {
         }
       }),
     );
+  });
+});
+
+describe('trend', () => {
+  const hide = { type: 'HideTrend', tag: 'spam', operatorId: alice } as const;
+  const show = { type: 'ShowTrend', tag: 'spam', operatorId: alice } as const;
+  it('hides and shows a tag; repeating either decides nothing', () => {
+    const hidden = decided(trendDecider.decide(trendDecider.initialState, hide));
+    expect(hidden).toEqual([{ type: 'TrendHidden', data: { tag: 'spam', operatorId: alice } }]);
+    expect(decided(trendDecider.decide(fold(trendDecider, hidden), hide))).toEqual([]);
+    expect(decided(trendDecider.decide(trendDecider.initialState, show))).toEqual([]);
+    expect(decided(trendDecider.decide(fold(trendDecider, hidden), show))).toEqual([{ type: 'TrendShown', data: { tag: 'spam', operatorId: alice } }]);
+  });
+  it('refuses what is not a stored hashtag (upper case, a #, spaces)', () => {
+    for (const tag of ['Spam', '#spam', 'two words', '', '123']) expect(refused(trendDecider.decide(trendDecider.initialState, { ...hide, tag })).kind).toBe('invalid');
+    expect(decided(trendDecider.decide(trendDecider.initialState, { ...hide, tag: 'café_2026' }))).toHaveLength(1);
   });
 });
 

@@ -33,6 +33,7 @@ export const ConfigSchema = z
     CHIRP_RECORD_CACHE_MS: positiveMs.default(1000),
     CHIRP_PULLED_LIST_CACHE_MS: positiveMs.default(250),
     CHIRP_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    CHIRP_TREND_MIN_AUTHORS: z.coerce.number().int().min(1).max(1_000_000).default(5),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)

@@ -31,6 +31,7 @@ export async function startQueryApi(db: Database, config: Config, tokens: TokenS
     consistencyWaitMs: config.CHIRP_CONSISTENCY_WAIT_MS,
     recordCacheMs: config.CHIRP_RECORD_CACHE_MS,
     pulledListCacheMs: config.CHIRP_PULLED_LIST_CACHE_MS,
+    trendMinAuthors: config.CHIRP_TREND_MIN_AUTHORS,
     ...(timelineCache ? { homeTimeline: { db: db.executor, cache: timelineCache } } : {}),
   });
   let server: RunningServer;

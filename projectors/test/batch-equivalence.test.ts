@@ -7,6 +7,8 @@ import { createHomeTimelineProjection } from '../src/read-models/home-timeline/p
 import { authorList, homeList } from '../src/read-models/home-timeline/lists.ts';
 import { profilesProjection } from '../src/read-models/profiles/projection.ts';
 import { searchProjection } from '../src/read-models/search/projection.ts';
+import { trendsProjection } from '../src/read-models/trends/projection.ts';
+import { analyticsProjection } from '../src/read-models/analytics/projection.ts';
 import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
 import { userTweetsProjection } from '../src/read-models/user-tweets/projection.ts';
 import { buildHistory, command, deliveries, deliveryOrder, prng } from './histories.ts';
@@ -70,6 +72,8 @@ describe.each(engines)('batched apply equals one-by-one apply (%s)', (engine) =>
     { name: 'tweets', make: () => tweetsProjection },
     { name: 'user-tweets', make: () => userTweetsProjection },
     { name: 'search', make: () => searchProjection },
+    { name: 'trends', make: () => trendsProjection },
+    { name: 'analytics', make: () => analyticsProjection },
     {
       name: 'home-timeline (SQL only)',
       make: (s) => createHomeTimelineProjection({ cache: null, celebrityThreshold: s.threshold, celebrityExitThreshold: exitOf(s) }),

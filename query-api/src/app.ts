@@ -2,12 +2,14 @@ import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { Handle } from '@chirp/domain';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
-import { createJsonApp, notFound, parseParams, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
+import { createJsonApp, notFound, parseParams, parseQuery, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
 import { InvalidCursorError } from '@chirp/projectors/cursor';
 import { PulledPages } from '@chirp/projectors/read-models/home-timeline/pulled-pages';
 import { readHomeTimeline, type HomeTimelineReaderDeps } from '@chirp/projectors/read-models/home-timeline/reader';
 import { getProfileByHandle } from '@chirp/projectors/read-models/profiles/reader';
 import { searchTweets, searchUsers } from '@chirp/projectors/read-models/search/reader';
+import { readTrends } from '@chirp/projectors/read-models/trends/reader';
+import { analyticsOverview, userAnalytics } from '@chirp/projectors/read-models/analytics/reader';
 import { EmptySearchError, parseSearchQuery, type SearchQuery } from '@chirp/projectors/read-models/search/search-query';
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
@@ -36,6 +38,10 @@ export interface QueryApiOptions {
    * (pulled-pages.ts): how much later than fan-out a celebrity's post may show. 0: always Redis.
    */
   pulledListCacheMs?: number;
+  /** Distinct authors a hashtag needs in the window to trend (CHIRP_TREND_MIN_AUTHORS); default 5. */
+  trendMinAuthors?: number;
+  /** The end of every trends window; default the wall clock. */
+  clock?: () => number;
 }
 
 export interface QueryApi {
@@ -52,7 +58,29 @@ const reads = {
   timeline: ['home-timeline', 'tweets', 'profiles'],
   search: ['search', 'tweets', 'profiles'],
   userSearch: ['search', 'profiles'],
+  trends: ['trends'],
+  analytics: ['analytics'],
 } as const;
+
+const DAY_MS = 86_400_000;
+/** ?from&to: ISO-8601 dates or times; default the last 7 days; at most a year. */
+const RangeQuery = z
+  .looseObject({
+    from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+    to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  })
+  .transform((q, ctx) => {
+    const to = q.to ? Date.parse(q.to) : Date.now();
+    const from = q.from ? Date.parse(q.from) : to - 7 * DAY_MS;
+    if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
+    if (to - from > 366 * DAY_MS) ctx.addIssue({ code: 'custom', path: ['from'], message: 'the range may span at most 366 days' });
+    return { from, to };
+  });
+
+const TrendsQuery = z.looseObject({
+  window: z.enum(['1h', '24h'], { error: 'must be 1h or 24h' }).default('1h'),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+});
 
 const TweetParams = z.object({ id: z.uuid('must be a tweet id') });
 
@@ -129,6 +157,31 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     const ids = await searchUsers(db, request.q, { limit: request.limit });
     const profiles = await hydrator.profiles.getMany(ids, covers);
     res.json({ items: ids.flatMap((id) => profiles.get(id) ?? []) });
+  });
+
+  // Rising hashtags (docs/read-models.md): windows end now, by event time.
+  app.get('/v1/trends', async (req, res) => {
+    const { window, limit } = parseQuery(TrendsQuery, req.query);
+    await consistent(req, res, reads.trends);
+    const now = (options.clock ?? Date.now)();
+    const items = await readTrends(db, { window, now, limit, minAuthors: options.trendMinAuthors ?? 5 });
+    res.json({ window, asOf: new Date(now).toISOString(), items });
+  });
+
+  // Analysts' common views (docs/analytics.md has the SQL behind them and more).
+  app.get('/v1/analytics/overview', async (req, res) => {
+    const range = parseQuery(RangeQuery, req.query);
+    await consistent(req, res, reads.analytics);
+    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), ...(await analyticsOverview(db, range)) });
+  });
+
+  app.get('/v1/analytics/users/:handle', async (req, res) => {
+    const handle = handleParam(req);
+    const range = parseQuery(RangeQuery, req.query);
+    await consistent(req, res, reads.analytics);
+    const user = await userAnalytics(db, handle, range);
+    if (!user) throw new ProblemError(404, `no user @${handle}`);
+    res.json({ from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString(), ...user });
   });
 
   app.get('/v1/projections', async (req, res) => {

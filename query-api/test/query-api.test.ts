@@ -170,6 +170,67 @@ describe('query API', () => {
     });
   });
 
+  describe('trends', () => {
+    it('a tag five authors just used trends; an operator hides it and shows it again; others may not', async () => {
+      let at = 0;
+      for (let i = 0; i < 5; i++) {
+        const { token } = await login(`trender_${i}`);
+        at = (await commands.post('/v1/tweets', { token, body: { text: `Watching the #Launch now ${i}` } })).body.position;
+      }
+      const trends = async (position: number) => (await queries.get(`/v1/trends?window=1h&minPosition=${position}`)).body;
+      const live = await trends(at);
+      expect(live.window).toBe('1h');
+      expect(live.items).toContainEqual({ tag: 'launch', tweets: 5, authors: 5, baseline: 0, score: 5 });
+
+      const someone = await login('not_an_operator');
+      expect((await commands.put('/v1/admin/trends/hidden/launch', { token: someone.token })).status).toBe(403);
+      const ops = await login('ops');
+      const hidden = await commands.put('/v1/admin/trends/hidden/%23Launch', { token: ops.token });
+      expect(hidden.status).toBe(202);
+      expect(hidden.body.tag).toBe('launch');
+      expect((await trends(hidden.body.position)).items.map((t: any) => t.tag)).not.toContain('launch');
+      const shown = await commands.delete('/v1/admin/trends/hidden/launch', { token: ops.token });
+      expect((await trends(shown.body.position)).items.map((t: any) => t.tag)).toContain('launch');
+      expect((await commands.put('/v1/admin/trends/hidden/not%20a%20tag', { token: ops.token })).status).toBe(400);
+    });
+
+    it('?window= other than 1h or 24h is a 400', async () => {
+      const res = await queries.get('/v1/trends?window=7d');
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toEqual(['#/query/window']);
+    });
+  });
+
+  describe('analytics', () => {
+    it('overview and a user\'s growth over a range, after the commands that made them', async () => {
+      const star = await login('analytics_star');
+      const fan = await login('analytics_fan');
+      const { body: tweet } = await commands.post('/v1/tweets', { token: star.token, body: { text: 'count me' } });
+      const starId = (await queries.get(`/v1/users/analytics_star?minPosition=${tweet.position}`)).body.userId;
+      await commands.put(`/v1/users/me/following/${starId}`, { token: fan.token });
+      const liked = await commands.post(`/v1/tweets/${tweet.tweetId}/like`, { token: fan.token });
+      const overview = await queries.get(`/v1/analytics/overview?minPosition=${liked.body.position}`);
+      expect(overview.status).toBe(200);
+      expect(overview.body.totals).toMatchObject({ posts: expect.any(Number), likes: expect.any(Number) });
+      expect(overview.body.totals.likes).toBeGreaterThanOrEqual(1);
+      expect(overview.body.topTweets).toContainEqual({ tweetId: tweet.tweetId, authorId: starId, likes: 1, retweets: 0, engagement: 1 });
+      const growth = await queries.get(`/v1/analytics/users/analytics_star?minPosition=${liked.body.position}`);
+      expect(growth.body.followers).toEqual([expect.objectContaining({ gained: 1, lost: 0, followers: 1 })]);
+      expect(growth.body.daily).toEqual([expect.objectContaining({ posts: 1, likes: 1 })]);
+      expect((await queries.get('/v1/analytics/users/nobody_here')).status).toBe(404);
+    });
+
+    it.each([
+      ['?from=2026-02-01&to=2026-01-01', '#/query/from'],
+      ['?from=2020-01-01&to=2026-01-01', '#/query/from'],
+      ['?from=yesterday', '#/query/from'],
+    ])('%s is a 400', async (query, pointer) => {
+      const res = await queries.get(`/v1/analytics/overview${query}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: any) => e.pointer)).toContain(pointer);
+    });
+  });
+
   describe('/v1/projections', () => {
     const secretError = 'relation "secret_internal_table" does not exist (SQLSTATE 42P01)';
 

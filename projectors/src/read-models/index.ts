@@ -1,11 +1,13 @@
 import type { Projection } from '../projection.ts';
+import { analyticsProjection } from './analytics/projection.ts';
 import { createHomeTimelineProjection, homeTimelineProjection, type HomeTimelineProjectionOptions } from './home-timeline/projection.ts';
 import { profilesProjection } from './profiles/projection.ts';
 import { searchProjection } from './search/projection.ts';
+import { trendsProjection } from './trends/projection.ts';
 import { tweetsProjection } from './tweets/projection.ts';
 import { userTweetsProjection } from './user-tweets/projection.ts';
 
-export { createHomeTimelineProjection, homeTimelineProjection, profilesProjection, searchProjection, tweetsProjection, userTweetsProjection };
+export { analyticsProjection, createHomeTimelineProjection, homeTimelineProjection, profilesProjection, searchProjection, trendsProjection, tweetsProjection, userTweetsProjection };
 export type { HomeTimelineProjectionOptions };
 
 /** What the projections need from the platform: the home timeline's cache and threshold. */
@@ -15,7 +17,7 @@ export interface ProjectionDeps {
 
 /** Every read model's projection, in no particular order (each has its own checkpoint). */
 export function createProjections(deps: ProjectionDeps): readonly Projection[] {
-  return [profilesProjection, tweetsProjection, userTweetsProjection, searchProjection, createHomeTimelineProjection(deps.homeTimeline)];
+  return [profilesProjection, tweetsProjection, userTweetsProjection, searchProjection, trendsProjection, analyticsProjection, createHomeTimelineProjection(deps.homeTimeline)];
 }
 
 /**
@@ -27,5 +29,7 @@ export const allProjections: readonly Projection[] = [
   tweetsProjection,
   userTweetsProjection,
   searchProjection,
+  trendsProjection,
+  analyticsProjection,
   homeTimelineProjection,
 ];
