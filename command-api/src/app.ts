@@ -11,6 +11,7 @@ import { registrationRouter } from './routes/registration.ts';
 import { sessionsRouter } from './routes/sessions.ts';
 import { tweetsRouter } from './routes/tweets.ts';
 import { trendsRouter } from './routes/trends.ts';
+import { adminProjectionsRouter, type ReplayStarter } from './routes/admin-projections.ts';
 
 export interface CommandApiOptions {
   store: EventStore;
@@ -28,6 +29,8 @@ export interface CommandApiOptions {
   healthCheck?: () => Promise<void>;
   /** Where unexpected errors are reported; default one JSON line on stderr. */
   log?: ErrorLog;
+  /** Starts projection replays for operators (POST /v1/admin/projections/:name/replay); without it that route is a 404. */
+  replays?: ReplayStarter;
 }
 
 export function createCommandApi(options: CommandApiOptions): Express {
@@ -50,6 +53,7 @@ export function createCommandApi(options: CommandApiOptions): Express {
   app.use(followsRouter(deps, users, auth, idempotent));
   app.use(tweetsRouter(deps, auth, idempotent));
   app.use(trendsRouter(deps, auth, idempotent));
+  if (options.replays) app.use(adminProjectionsRouter(options.replays, auth));
   app.use(notFound);
   app.use(problemHandler(log));
   return app;

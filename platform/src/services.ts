@@ -5,6 +5,7 @@ import type { TimelineCache } from '@chirp/timeline-cache';
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
 import { listen, type RunningServer } from './http-server.ts';
+import { ProjectionReplays } from './projection-replays.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 
 export function tokenServiceFor(config: Config): TokenService {
@@ -18,6 +19,7 @@ export async function startCommandApi(db: Database, config: Config, tokens: Toke
     tokens,
     idempotencyStore: await createSqlIdempotencyStore(db.executor),
     operatorHandles: config.CHIRP_OPERATOR_HANDLES,
+    replays: new ProjectionReplays(db, config),
   });
   return listen(app, config.CHIRP_HOST, config.CHIRP_COMMAND_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
 }

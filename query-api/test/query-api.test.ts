@@ -231,6 +231,30 @@ describe('query API', () => {
     });
   });
 
+  describe('replaying a projection over HTTP', () => {
+    it('operators start a replay (202), see it in /v1/projections, and the read model keeps answering', async () => {
+      const author = await login('replay_author');
+      const { body: tweet } = await commands.post('/v1/tweets', { token: author.token, body: { text: 'still here after a #replay' } });
+      const someone = await login('replay_nobody');
+      expect((await commands.post('/v1/admin/projections/search/replay', { token: someone.token })).status).toBe(403);
+      const ops = await login('ops');
+      expect((await commands.post('/v1/admin/projections/no-such/replay', { token: ops.token })).status).toBe(404);
+      const started = await commands.post('/v1/admin/projections/search/replay', { token: ops.token });
+      expect(started.status).toBe(202);
+      expect(started.body).toEqual({ projection: 'search', status: '/v1/projections' });
+      // Until and after the switch, the search answers (never empty because of the replay).
+      let done = false;
+      for (let i = 0; i < 200 && !done; i++) {
+        const found = await queries.get(`/v1/search?q=%23replay&minPosition=${tweet.position}`);
+        expect(found.body.items.map((t: any) => t.tweetId)).toContain(tweet.tweetId);
+        const status = (await queries.get('/v1/projections')).body.items.find((p: any) => p.name === 'search');
+        done = status.replay === null && status.position >= tweet.position;
+        if (!done) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(done).toBe(true);
+    });
+  });
+
   describe('/v1/projections', () => {
     const secretError = 'relation "secret_internal_table" does not exist (SQLSTATE 42P01)';
 

@@ -32,7 +32,7 @@ export async function openCliDatabase(env: NodeJS.ProcessEnv = process.env): Pro
  * need (their entry point checks exactly that), without one what `npm start` on PGlite needs.
  * NODE_ENV is left out because the only thing it changes is that secret's requirement.
  */
-function loadCliConfig(env: NodeJS.ProcessEnv): Config {
+export function loadCliConfig(env: NodeJS.ProcessEnv): Config {
   const { NODE_ENV: _ignored, ...rest } = env;
   try {
     return loadConfig(rest, rest.CHIRP_DATABASE_URL ? 'projectors' : 'all');

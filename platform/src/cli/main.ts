@@ -3,6 +3,7 @@ import type { CliContext } from './cli-context.ts';
 import { EXIT_INTERRUPTED, reportError } from './cli-errors.ts';
 import { registerEventsExport } from './events-export-command.ts';
 import { registerProjectionsList } from './projections-list-command.ts';
+import { registerProjectionsReplay } from './projections-replay-command.ts';
 import { registerProjectionsStatus } from './projections-status-command.ts';
 
 /** After Ctrl+C, how long a command may take to reach a safe point and close the database. */
@@ -26,6 +27,7 @@ function buildProgram(context: CliContext): Command {
   const projections = program.command('projections').description('projections (read models) and their checkpoints');
   registerProjectionsList(projections, context);
   registerProjectionsStatus(projections, context);
+  registerProjectionsReplay(projections, context);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import type { EventStore } from '@chirp/event-store/port';
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { readCheckpoints, type ProjectionErrorKind, type ProjectionState } from '../checkpoints.ts';
+import { shadowSchemaOf } from '../replay/shadow-schema.ts';
 
 export interface ProjectionStatus {
   name: string;
@@ -21,6 +22,8 @@ export interface ProjectionStatus {
   errorPosition: number | null;
   errorAt: string | null;
   updatedAt: string;
+  /** A replay building this projection beside the live one (replay-projection.ts): how far it got. */
+  replay: { position: number; lagEvents: number } | null;
 }
 
 export const LAG_CAP = 1_000_000;
@@ -39,6 +42,7 @@ export async function readProjectionStatuses(
       )
     : { rows: [] };
   const isFresh = new Map(fresh.rows.map((r) => [r.name, r.fresh]));
+  const replays = await replayPositions(db, rows.map((r) => r.name));
   return Promise.all(
     rows.map(async (row): Promise<ProjectionStatus> => {
       const lagEvents = await store.countAfter(row.position, LAG_CAP);
@@ -62,6 +66,7 @@ export async function readProjectionStatuses(
         errorPosition: row.errorPosition,
         errorAt: row.errorAt,
         updatedAt: row.updatedAt,
+        replay: replays.has(row.name) ? { position: replays.get(row.name)!, lagEvents: await store.countAfter(replays.get(row.name)!, LAG_CAP) } : null,
       };
     }),
   );
@@ -76,4 +81,25 @@ export async function minCheckpoint(db: SqlQueryable, names: readonly string[]):
   const rows = await readCheckpoints(db, names);
   if (rows.length < new Set(names).size) return 0;
   return Math.min(...rows.map((r) => r.position));
+}
+
+/** Position of each replay in progress (its shadow schema exists; 0 until its checkpoint does). */
+async function replayPositions(db: SqlQueryable, names: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (names.length === 0) return out;
+  const schemas = new Map(names.map((n) => [shadowSchemaOf(n), n]));
+  const { rows } = await db.query<{ nspname: string; checkpoints: string | null }>(
+    `SELECT nspname, to_regclass(quote_ident(nspname) || '.projection_checkpoints')::text AS checkpoints FROM pg_namespace WHERE nspname = ANY($1::text[])`,
+    [[...schemas.keys()]],
+  );
+  for (const r of rows) {
+    const name = schemas.get(r.nspname)!;
+    let position = 0;
+    if (r.checkpoints) {
+      const found = await db.query<{ position: number }>(`SELECT position FROM ${r.checkpoints} WHERE name = $1`, [name]);
+      position = Number(found.rows[0]?.position ?? 0);
+    }
+    out.set(name, position);
+  }
+  return out;
 }

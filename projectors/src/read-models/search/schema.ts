@@ -64,7 +64,9 @@ async function enableTrigrams(db: SqlQueryable): Promise<boolean> {
   const { rows } = await db.query<{ available: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') AS available`,
   );
-  if (rows[0]?.available) await db.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
+  // In public, always: a replay runs this with its shadow schema first on the search path, and
+  // an extension created there would go when the shadow schema is dropped.
+  if (rows[0]?.available) await db.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`);
   return hasTrigrams(db);
 }
 

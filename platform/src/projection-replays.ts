@@ -1,0 +1,38 @@
+import type { Config } from './config.ts';
+import type { Database } from './database.ts';
+import { replayableProjections, replayPlatformProjection } from './projection-replay.ts';
+
+export type ReplayStart = 'started' | 'running' | 'unknown';
+
+/**
+ * Replays started over HTTP (`POST /v1/admin/projections/:name/replay`), run in the background of
+ * the process that took the request; progress shows in `/v1/projections` (each status's `replay`).
+ * One at a time per projection in this process; across processes the shadow schema refuses a
+ * second one (replay-projection.ts).
+ */
+export class ProjectionReplays {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: Config,
+    private readonly log: (line: Record<string, unknown>) => void = (line) => console.log(JSON.stringify(line)),
+  ) {}
+
+  start(name: string): ReplayStart {
+    const projection = replayableProjections(this.config).find((p) => p.name === name);
+    if (!projection) return 'unknown';
+    if (this.running.has(name)) return 'running';
+    const run = replayPlatformProjection(this.db, this.config, projection)
+      .then((result) => this.log({ msg: 'projection replayed', ...result }))
+      .catch((error: unknown) => this.log({ msg: 'projection replay failed', projection: name, error: error instanceof Error ? error.message : String(error) }))
+      .finally(() => this.running.delete(name));
+    this.running.set(name, run);
+    return 'started';
+  }
+
+  /** Waits for the replays in flight (their shadow work is dropped if the database closes under them). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+}

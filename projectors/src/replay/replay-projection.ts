@@ -1,0 +1,156 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
+import type { EventStore } from '@chirp/event-store/port';
+import { readAllEvents } from '@chirp/event-store/sql/sql-read';
+import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor';
+import { advanceCheckpoint, CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from '../checkpoints.ts';
+import { prepareProjection } from '../prepare-projection.ts';
+import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from '../projection.ts';
+import { inShadowSchema, shadowSchemaOf } from './shadow-schema.ts';
+
+export interface ReplayOptions {
+  /** Events per shadow transaction; default 2,000 (a replay is catch-up: large set-based runs). */
+  batchSize?: number;
+  /**
+   * Called (and awaited) after every shadow batch with the events applied so far and how many
+   * remain to the head, and once more with `switching` when the shadow reached the head and the
+   * switch transaction is about to start.
+   */
+  onProgress?: (applied: number, remaining: number, phase: 'catching_up' | 'switching') => void | Promise<void>;
+  /** Discard the shadow of an earlier replay that did not finish (otherwise: ReplayInProgressError). */
+  force?: boolean;
+  /**
+   * Run after the switch committed: for side effects outside the database that the new tables no
+   * longer match (the home timeline's cache lists, say, which the shadow never fanned out to).
+   */
+  afterSwitch?: () => Promise<void>;
+}
+
+export interface ReplayResult {
+  projection: string;
+  version: number;
+  /** The position the new tables were built to and the live projection continues from. */
+  position: number;
+  events: number;
+  seconds: number;
+}
+
+export class ReplayInProgressError extends Error {
+  constructor(readonly projection: string) {
+    super(
+      `a replay of ${projection} is in progress, or an earlier one was interrupted (schema ${shadowSchemaOf(projection)} exists); ` +
+        'wait for it, or run again with --force to discard it',
+    );
+    this.name = 'ReplayInProgressError';
+  }
+}
+
+/**
+ * Rebuilds a projection from position 0 beside the live one and switches to it atomically — the
+ * live tables serve reads the whole time, never empty, never an error:
+ *
+ * 1. the projection's own code builds its tables in a shadow schema (shadow-schema.ts) from
+ *    position 0 to the store's head, in large batches, with its own checkpoint there;
+ * 2. one transaction locks the live checkpoint row — the live runner's next batch waits on it —
+ *    applies the events between the shadow's position and the live position to the shadow (read
+ *    inside that transaction), replaces the live tables with the shadow's (DDL is transactional in
+ *    PostgreSQL: readers see the old tables or the new ones), re-runs the projection's setup for
+ *    what lived on the old tables (views), and leaves the checkpoint where the live runner expects
+ *    it, so it simply continues on the new tables. If the shadow got ahead of the live runner, the
+ *    live runner applies those events again — projections are tolerant of redelivery by contract
+ *    (projection.ts) — rather than being moved under its feet;
+ * 3. the shadow schema is dropped.
+ *
+ * The events are read inside the switch transaction with the SQL store's own read, so the event
+ * store must live in the read models' database (the SQL stores do). The projection given is run in
+ * the shadow: pass one without outside side effects (the home timeline without its cache).
+ */
+export async function replayProjection(store: EventStore, executor: SqlExecutor, projection: Projection, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const started = performance.now();
+  const schema = shadowSchemaOf(projection.name);
+  const batchSize = options.batchSize ?? 2_000;
+  await claimShadowSchema(executor, schema, projection.name, options.force ?? false);
+  const shadow = inShadowSchema(executor, schema);
+  try {
+    let position = await prepareProjection(shadow, projection);
+    let applied = 0;
+    // 1. Catch up outside any lock, as far as the store's head (it moves; the switch finishes).
+    for (;;) {
+      const events = await store.readAll(position, batchSize);
+      if (events.length === 0) break;
+      await shadow.transaction((tx) => applyToShadow(tx, projection, events, position));
+      position = events[events.length - 1]!.position;
+      applied += events.length;
+      await options.onProgress?.(applied, await store.countAfter(position, 10_000_000), 'catching_up');
+    }
+    await options.onProgress?.(applied, 0, 'switching');
+    // 2. The switch.
+    const live = await executor.transaction(async (tx) => {
+      await ensureCheckpointTable(tx);
+      const row = await readCheckpoint(tx, projection.name, true);
+      const target = row?.position ?? position;
+      await tx.query(`SET LOCAL search_path TO ${schema}, public`);
+      while (position < target) {
+        const events = (await readAllEvents(tx, position, batchSize)).filter((e) => e.position <= target);
+        if (events.length === 0) throw new Error(`events up to ${target} were not readable in the switch transaction`);
+        await applyToShadow(tx, projection, events, position);
+        position = events[events.length - 1]!.position;
+        applied += events.length;
+      }
+      await tx.query(`SET LOCAL search_path TO public`);
+      for (const table of projection.readsTables ?? []) {
+        await tx.query(`DROP TABLE IF EXISTS public.${table} CASCADE`);
+        await tx.query(`ALTER TABLE ${schema}.${table} SET SCHEMA public`);
+      }
+      await projection.setup(tx);
+      if (!row) {
+        await tx.query(`INSERT INTO ${CHECKPOINT_TABLE} (name, version, position, state) VALUES ($1, $2, $3, 'running')`, [
+          projection.name,
+          projection.version,
+          position,
+        ]);
+      }
+      await tx.query(`DROP SCHEMA ${schema} CASCADE`);
+      return position;
+    });
+    await options.afterSwitch?.();
+    return { projection: projection.name, version: projection.version, position: live, events: applied, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    // The live tables are untouched until the switch commits; leave nothing half-built behind.
+    await executor.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    throw error;
+  }
+}
+
+/** Creates the shadow schema; one that exists means another replay (or an interrupted one). */
+async function claimShadowSchema(executor: SqlExecutor, schema: string, name: string, force: boolean): Promise<void> {
+  await executor.transaction(async (tx) => {
+    const { rows } = await tx.query<{ present: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present`, [schema]);
+    if (rows[0]?.present) {
+      if (!force) throw new ReplayInProgressError(name);
+      await tx.query(`DROP SCHEMA ${schema} CASCADE`);
+    }
+    await tx.query(`CREATE SCHEMA ${schema}`);
+  });
+}
+
+/** One shadow batch: the checkpoint (compare-and-set, as the runner does) and the events. */
+async function applyToShadow(tx: SqlQueryable, projection: Projection, events: readonly StoredEvent[], from: number): Promise<void> {
+  await advanceCheckpoint(tx, {
+    name: projection.name,
+    version: projection.version,
+    from,
+    to: events[events.length - 1]!.position,
+    applied: events.length,
+    state: 'catching_up',
+    eventsPerSecond: 0,
+  });
+  const decoded: ProjectedEvent[] = events.filter((e) => projectionHandles(projection, e.type)).map(decodeEvent);
+  if (decoded.length === 0) return;
+  try {
+    if (projection.applyBatch && decoded.length > 1) await projection.applyBatch(tx, decoded);
+    else for (const e of decoded) await projection.apply(tx, e);
+  } catch (error) {
+    const at = error instanceof BatchApplyError ? error.event : decoded[0]!;
+    throw new Error(`replay of ${projection.name} failed at position ${at.position} (${at.type}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
