@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChirp } from './run-chirp.ts';
 import type { StoredEvent } from '@chirp/domain/envelope';
-import { root } from '../../test-support/processes.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/database.ts';
 import { LOCK_FILE, lockDataDir } from '../src/data-dir-lock.ts';
@@ -14,7 +13,6 @@ import { LOCK_FILE, lockDataDir } from '../src/data-dir-lock.ts';
  * The CLI on the embedded PGlite database `npm start` uses: it reads the same directory, and
  * refuses (at once, without touching it) while another process holds the directory's lock.
  */
-const bin = join(root, 'platform', 'bin', 'chirp.mjs');
 const noStack = /\n\s+at /;
 const base = mkdtempSync(join(tmpdir(), 'chirp-cli-'));
 const dataDir = join(base, 'data');
@@ -44,15 +42,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-function chirp(args: readonly string[], dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...env, CHIRP_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const chirp = (args: readonly string[], dir: string) => runChirp(args, { CHIRP_DATA_DIR: dir });
 
 describe('chirp on the embedded database', () => {
   it('exports what the data directory holds and leaves it unlocked', async () => {

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChirp } from './run-chirp.ts';
 import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import { shadowSchemaOf } from '@chirp/projectors/replay/shadow-schema';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
-import { root } from '../../test-support/processes.ts';
 
 /** `chirp projections replay` as a child process against a real PostgreSQL database. */
-const bin = join(root, 'platform', 'bin', 'chirp.mjs');
 let database: TestDatabase;
 let executor: SqlExecutor;
 let store: EventStore;
@@ -34,15 +31,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function chirp(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...env, CHIRP_DATABASE_URL: database.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const chirp = (args: readonly string[]) => runChirp(args, { CHIRP_DATABASE_URL: database.url });
 
 describe('chirp projections replay', () => {
   it('builds the projection beside the live one and switches: its tables and checkpoint are there', async () => {

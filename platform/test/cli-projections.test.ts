@@ -1,21 +1,18 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runChirp } from './run-chirp.ts';
 import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import { recordFailure } from '@chirp/projectors/checkpoints';
 import { prepareProjection } from '@chirp/projectors/prepare-projection';
 import { allProjections, profilesProjection, tweetsProjection } from '@chirp/projectors/read-models/index';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
-import { root } from '../../test-support/processes.ts';
 
 /**
  * `chirp projections list|status` as a child process against a real PostgreSQL database whose
  * checkpoint table was written by the projector runtime's own functions: the CLI must print what
  * that table holds, with the lag the store measures.
  */
-const bin = join(root, 'platform', 'bin', 'chirp.mjs');
 const noStack = /\n\s+at /;
 
 let database: TestDatabase;
@@ -59,15 +56,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-function chirp(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...env, CHIRP_DATABASE_URL: database.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const chirp = (args: readonly string[]) => runChirp(args, { CHIRP_DATABASE_URL: database.url });
 
 /** The table's rows as cells (columns are separated by two or more blanks). */
 const rowsOf = (text: string) => text.trim().split('\n').map((line) => line.trim().split(/\s{2,}/));
