@@ -10,6 +10,7 @@ import { shadowSchemaOf } from '../src/replay/shadow-schema.ts';
 import { buildHistory, command } from './histories.ts';
 import { appendAll, engines, History, openBackend, uuid, waitForPosition, type Backend } from './support.ts';
 
+const numRuns = Number(process.env.CHIRP_REPLAY_PROPERTY_RUNS ?? 3);
 const histories = fc.integer({ min: 3, max: 6 }).chain((users) => fc.record({ users: fc.constant(users), commands: fc.array(command(users), { minLength: 10, maxLength: 60 }) }));
 
 let historiesMade = 0;
@@ -39,33 +40,37 @@ describe.each(engines)('replaying a projection beside the live one (%s)', (engin
   it.each(allProjections.map((p) => [p.name, p] as const))(
     '%s: rebuilt from 0 it equals the incrementally built tables (restoring a damaged copy), and the live runner carries on over the switch',
     async (name, projection) => {
-      const [first, second] = fc.sample(histories, { seed: [...name].reduce((a, c) => a * 31 + c.charCodeAt(0), 7) | 0, numRuns: 2 });
       const { executor, store } = backend;
-      await appendAll(store, eventsOf(first!));
-      const runner = new ProjectionRunner(store, executor, projection, { batchSize: 25, onError: () => {} });
-      await runner.start();
-      try {
-        await waitForPosition(executor, [name], await store.headPosition(), { timeoutMs: 30_000 });
-        const live = await dump(executor, projection);
-        // A read model gone wrong (here: emptied by hand) is what a replay is for.
-        for (const table of projection.readsTables ?? []) await executor.query(`DELETE FROM ${table}`);
-        const replayed = await replayProjection(store, executor, projection, { batchSize: 37 });
-        expect(replayed.position).toBeGreaterThan(0);
-        expect(await dump(executor, projection)).toEqual(live);
-        // The live runner goes on from where it was, on the new tables.
-        const last = await appendAll(store, eventsOf(second!));
-        await waitForPosition(executor, [name], last, { timeoutMs: 30_000 });
-        expect(runner.state).toBe('running');
-        const later = await dump(executor, projection);
-        await replayProjection(store, executor, projection);
-        expect(await dump(executor, projection)).toEqual(later);
-        const { rows } = await executor.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [shadowSchemaOf(name)]);
-        expect(rows).toEqual([]);
-      } finally {
-        await runner.stop();
-      }
+      await fc.assert(
+        fc.asyncProperty(histories, histories, async (first, second) => {
+          await appendAll(store, eventsOf(first));
+          const runner = new ProjectionRunner(store, executor, projection, { batchSize: 25, onError: () => {} });
+          await runner.start();
+          try {
+            await waitForPosition(executor, [name], await store.headPosition(), { timeoutMs: 30_000 });
+            const live = await dump(executor, projection);
+            // A read model gone wrong (here: emptied by hand) is what a replay is for.
+            for (const table of projection.readsTables ?? []) await executor.query(`DELETE FROM ${table}`);
+            const replayed = await replayProjection(store, executor, projection, { batchSize: 37 });
+            expect(replayed.position).toBeGreaterThan(0);
+            expect(await dump(executor, projection)).toEqual(live);
+            // The live runner goes on from where it was, on the new tables.
+            const last = await appendAll(store, eventsOf(second));
+            await waitForPosition(executor, [name], last, { timeoutMs: 30_000 });
+            expect(runner.state).toBe('running');
+            const later = await dump(executor, projection);
+            await replayProjection(store, executor, projection);
+            expect(await dump(executor, projection)).toEqual(later);
+            const { rows } = await executor.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [shadowSchemaOf(name)]);
+            expect(rows).toEqual([]);
+          } finally {
+            await runner.stop();
+          }
+        }),
+        { numRuns },
+      );
     },
-    60_000,
+    60_000 + numRuns * 20_000,
   );
 
   it('a replay already running (or interrupted) is refused unless forced', async () => {
