@@ -1,38 +1,29 @@
 import { createProjections } from '@chirp/projectors/read-models/index';
-import type { Projection } from '@chirp/projectors/projection';
 import { replayProjection, type ReplayOptions, type ReplayResult } from '@chirp/projectors/replay/replay-projection';
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
 import { openTimelineCache } from './timeline.ts';
 
-/** The projections a replay can rebuild, as the platform defines them (the home timeline without its cache). */
-export function replayableProjections(config: Config): readonly Projection[] {
-  return createProjections({ homeTimeline: { cache: null, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } });
+/** The names of the projections the platform defines: what a replay can rebuild. */
+export function replayableProjectionNames(config: Config): string[] {
+  return createProjections({ homeTimeline: { cache: null, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } }).map((p) => p.name);
 }
 
 /**
  * Replays one of the platform's projections (projectors/src/replay/replay-projection.ts), for the
- * CLI and the command API alike. The home timeline is rebuilt without its cache — the shadow must
- * not fan out into the live lists — and its cache is cleared after the switch: the new tables know
- * no cached user yet, so lists left behind would stop getting fan-out. Readers rebuild them on
- * demand, as after a Redis flush.
+ * CLI and the command API alike, wired as the projectors wire it: the home timeline with its
+ * cache, so that its replica builds the shadow without fanning out and its cache is emptied after
+ * the switch (readers rebuild the lists on demand, as after a Redis flush).
  */
-export async function replayPlatformProjection(
-  db: Database,
-  config: Config,
-  projection: Projection,
-  options: Omit<ReplayOptions, 'afterSwitch'> = {},
-): Promise<ReplayResult> {
-  const afterSwitch =
-    projection.name === 'home-timeline'
-      ? async () => {
-          const timelines = await openTimelineCache(config, db);
-          try {
-            await timelines.cache.clear();
-          } finally {
-            await timelines.close();
-          }
-        }
-      : undefined;
-  return replayProjection(db.store, db.executor, projection, { ...options, ...(afterSwitch ? { afterSwitch } : {}) });
+export async function replayPlatformProjection(db: Database, config: Config, name: string, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const timelines = name === 'home-timeline' ? await openTimelineCache(config, db) : null;
+  try {
+    const projection = createProjections({ homeTimeline: { cache: timelines?.cache ?? null, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } }).find(
+      (p) => p.name === name,
+    );
+    if (!projection) throw new RangeError(`unknown projection ${name}`);
+    return await replayProjection(db.store, db.executor, projection, options);
+  } finally {
+    await timelines?.close();
+  }
 }

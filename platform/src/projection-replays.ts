@@ -1,6 +1,6 @@
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
-import { replayableProjections, replayPlatformProjection } from './projection-replay.ts';
+import { replayableProjectionNames, replayPlatformProjection } from './projection-replay.ts';
 
 export type ReplayStart = 'started' | 'running' | 'unknown';
 
@@ -20,10 +20,9 @@ export class ProjectionReplays {
   ) {}
 
   start(name: string): ReplayStart {
-    const projection = replayableProjections(this.config).find((p) => p.name === name);
-    if (!projection) return 'unknown';
+    if (!replayableProjectionNames(this.config).includes(name)) return 'unknown';
     if (this.running.has(name)) return 'running';
-    const run = replayPlatformProjection(this.db, this.config, projection)
+    const run = replayPlatformProjection(this.db, this.config, name)
       .then((result) => this.log({ msg: 'projection replayed', ...result }))
       .catch((error: unknown) => this.log({ msg: 'projection replay failed', projection: name, error: error instanceof Error ? error.message : String(error) }))
       .finally(() => this.running.delete(name));

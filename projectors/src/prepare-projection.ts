@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
-import { ensureCheckpointTable, readCheckpoint } from './checkpoints.ts';
+import { CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from './checkpoints.ts';
 import type { Projection } from './projection.ts';
 
 export class ProjectionVersionError extends Error {
@@ -53,4 +53,16 @@ export async function prepareProjection(executor: SqlExecutor, projection: Proje
     ]);
     return row.position;
   });
+}
+
+/**
+ * Whether the database holds this projection at an older version: then the runner rebuilds it
+ * beside the old tables and switches (replay/replay-projection.ts) instead of dropping them first,
+ * so reads are served from the old tables until the new ones are complete.
+ */
+export async function hasOlderVersion(executor: SqlExecutor, projection: Projection): Promise<boolean> {
+  const { rows } = await executor.query<{ present: boolean }>(`SELECT to_regclass('${CHECKPOINT_TABLE}') IS NOT NULL AS present`);
+  if (!rows[0]?.present) return false;
+  const row = await readCheckpoint(executor, projection.name);
+  return row !== null && row.version < projection.version;
 }

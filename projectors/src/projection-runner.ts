@@ -11,7 +11,8 @@ import {
   type ProjectionErrorKind,
   type ProjectionState,
 } from './checkpoints.ts';
-import { prepareProjection } from './prepare-projection.ts';
+import { hasOlderVersion, prepareProjection } from './prepare-projection.ts';
+import { replayProjection } from './replay/replay-projection.ts';
 import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from './projection.ts';
 import { RateMeter } from './rate-meter.ts';
 
@@ -98,6 +99,8 @@ export class ProjectionRunner {
   private current = 0;
   private failures = 0;
   private ambiguousTo: number | null = null;
+  /** The database holds an older version of the projection: rebuild it beside the old tables first. */
+  private rebuildFirst = false;
   private fatalError: Error | null = null;
   private loopDone: Promise<void> | null = null;
   private stopSignal!: Promise<typeof STOPPED>;
@@ -159,7 +162,9 @@ export class ProjectionRunner {
     this.fatalError = null;
     this.failures = 0;
     this.ambiguousTo = null;
-    this.current = await prepareProjection(this.executor, this.projection);
+    // A version raise is rebuilt beside the old tables first (they serve until the switch), in the loop.
+    this.rebuildFirst = await hasOlderVersion(this.executor, this.projection);
+    this.current = this.rebuildFirst ? 0 : await prepareProjection(this.executor, this.projection);
     this.status = 'running';
     this.loopDone = this.loop().catch((err: unknown) => {
       // loop() handles its own errors; anything here is a bug, kept visible.
@@ -185,6 +190,7 @@ export class ProjectionRunner {
     while (this.status === 'running') {
       let subscription: Subscription | null = null;
       try {
+        if (this.rebuildFirst) await this.rebuildBesideOldVersion();
         subscription = this.store.subscribe(this.current, { batchSize: this.batchSize });
         await this.recordIfCaughtUp();
         const iterator = subscription[Symbol.asyncIterator]();
@@ -317,6 +323,22 @@ export class ProjectionRunner {
     });
     this.current = to;
     this.meter.add(chunk.length);
+  }
+
+  /**
+   * The code's version is newer than the database's: rebuild from 0 in a shadow schema and switch
+   * (replay/replay-projection.ts), so reads keep the old tables until the new ones are complete.
+   * A failure is retried by the loop like any other; a stop abandons the shadow.
+   */
+  private async rebuildBesideOldVersion(): Promise<void> {
+    const result = await replayProjection(this.store, this.executor, this.projection, {
+      force: true,
+      onProgress: () => {
+        if (this.status !== 'running') throw new Error(`projection ${this.name} stopped during its rebuild`);
+      },
+    });
+    this.current = result.position;
+    this.rebuildFirst = false;
   }
 
   /**

@@ -13,8 +13,9 @@ export type ProjectedEventOf<K extends EventType> = StoredEvent<K, EventOf<K>['d
  *   events arriving late or twice (the runner delivers exactly once, but future feeds will not).
  * - `handles` lists the event types `apply` cares about; the runner skips every other event
  *   without decoding it, so new event types never break an old projection.
- * - `readsTables` lists the tables the projection owns (and its reader reads); they are dropped
- *   and rebuilt from position 0 when `version` is raised.
+ * - `readsTables` lists the tables the projection owns (and its reader reads); a replay, and a
+ *   raise of `version`, rebuilds them from position 0 beside the live ones and swaps them in
+ *   (replay/replay-projection.ts).
  */
 export interface Projection {
   readonly name: string;
@@ -30,6 +31,14 @@ export interface Projection {
    * (`BatchApplyError`), and the runner's one-by-one retry pins down the exact one.
    */
   applyBatch?(tx: SqlQueryable, events: readonly ProjectedEvent[]): Promise<void>;
+  /**
+   * Optional, for replays (replay/replay-projection.ts): `replica` is the projection to build the
+   * shadow with when this one has side effects outside its tables (the home timeline's cache:
+   * the shadow must not fan out into live lists), and `afterReplay` brings those side effects in
+   * line once the new tables are live.
+   */
+  readonly replica?: Projection;
+  afterReplay?(): Promise<void>;
 }
 
 export type EventHandlers = {

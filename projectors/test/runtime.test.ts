@@ -472,21 +472,44 @@ describe.each(engines)('projection runtime on %s', (engine) => {
     }
   });
 
-  it('rebuilds from position 0 when the projection version is raised, and refuses an older version', async () => {
+  it('rebuilds a raised version from position 0 beside the old tables, which serve until the switch; refuses an older version', async () => {
     const events = await appendUsers(store, 3);
-    const v1 = new ProjectionRunner(store, executor, probe('versioned'), quiet);
+    const v1p = probe('versioned');
+    const v1 = new ProjectionRunner(store, executor, v1p, quiet);
     await v1.start();
     await waitForPosition(executor, ['versioned'], events.at(-1)!.position);
     await v1.stop();
-    const v2p = probe('versioned', { version: 2 });
+    const v1Rows = await applied(executor, v1p.table);
+    // The new version's rebuild pauses on its second event; on PostgreSQL another connection then
+    // still reads the old version's complete table (PGlite has one connection, held by the rebuild).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let paused!: () => void;
+    const reachedPause = new Promise<void>((resolve) => (paused = resolve));
+    let seen = 0;
+    const v2p = probe('versioned', {
+      version: 2,
+      beforeApply: async () => {
+        if (++seen !== 2) return;
+        paused();
+        await gate;
+      },
+    });
     const v2 = new ProjectionRunner(store, executor, v2p, quiet);
     await v2.start();
+    await reachedPause;
+    if (engine === 'postgres') {
+      const reader = await backend.openExecutor();
+      expect(await applied(reader, v2p.table)).toEqual(v1Rows);
+      expect((await readCheckpoint(reader, 'versioned'))?.version).toBe(1);
+    }
+    release();
+    await eventually(async () => expect((await readCheckpoint(executor, 'versioned'))?.version).toBe(2), { timeoutMs: 20_000 });
     await waitForPosition(executor, ['versioned'], events.at(-1)!.position);
     await v2.stop();
     const result = await applied(executor, v2p.table);
     expect(result.total).toBe(result.distinct);
     expect(result.total).toBe((await store.readAll(0, 100_000)).filter((e) => e.type === 'UserRegistered').length);
-    expect((await readCheckpoint(executor, 'versioned'))?.version).toBe(2);
     await expect(new ProjectionRunner(store, executor, probe('versioned'), quiet).start()).rejects.toBeInstanceOf(
       ProjectionVersionError,
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ReplayInProgressError } from '@chirp/projectors/replay/replay-projection';
 import { Progress } from '../progress.ts';
-import { replayableProjections, replayPlatformProjection } from '../projection-replay.ts';
+import { replayableProjectionNames, replayPlatformProjection } from '../projection-replay.ts';
 import { loadCliConfig, openCliDatabase } from './cli-database.ts';
 import type { CliContext } from './cli-context.ts';
 import { CliFailure, UsageError } from './cli-errors.ts';
@@ -22,15 +22,14 @@ export function registerProjectionsReplay(projections: Command, context: CliCont
     .option('--batch-size <n>', 'events per shadow transaction (1–50000)', positiveIntegerAtMost(50_000), 2000)
     .action(async (name: string, options: { force?: boolean; batchSize: number }) => {
       const config = loadCliConfig(context.env);
-      const all = replayableProjections(config);
-      const projection = all.find((p) => p.name === name);
-      if (!projection) throw new UsageError(`unknown projection ${name}; projections: ${all.map((p) => p.name).join(', ')}`);
+      const names = replayableProjectionNames(config);
+      if (!names.includes(name)) throw new UsageError(`unknown projection ${name}; projections: ${names.join(', ')}`);
       const db = await openCliDatabase(context.env);
       try {
         const total = await db.store.countAfter(0, Number.MAX_SAFE_INTEGER);
         const progress = new Progress(`replay ${name}`, total, 'events', context.stderr);
         let shown = 0;
-        const result = await replayPlatformProjection(db, config, projection, {
+        const result = await replayPlatformProjection(db, config, name, {
           batchSize: options.batchSize,
           force: options.force ?? false,
           onProgress: (applied) => {

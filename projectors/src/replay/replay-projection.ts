@@ -3,7 +3,7 @@ import type { EventStore } from '@chirp/event-store/port';
 import { readAllEvents } from '@chirp/event-store/sql/sql-read';
 import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor';
 import { advanceCheckpoint, CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from '../checkpoints.ts';
-import { prepareProjection } from '../prepare-projection.ts';
+import { prepareProjection, ProjectionVersionError } from '../prepare-projection.ts';
 import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from '../projection.ts';
 import { inShadowSchema, shadowSchemaOf } from './shadow-schema.ts';
 
@@ -61,11 +61,18 @@ export class ReplayInProgressError extends Error {
  * 3. the shadow schema is dropped.
  *
  * The events are read inside the switch transaction with the SQL store's own read, so the event
- * store must live in the read models' database (the SQL stores do). The projection given is run in
- * the shadow: pass one without outside side effects (the home timeline without its cache).
+ * store must live in the read models' database (the SQL stores do). The shadow is built with the
+ * projection's `replica` when it has one (a variant without side effects outside its tables), and
+ * its `afterReplay` runs after the switch.
+ *
+ * A projection stored at an older version than the code's (a version raise) is replayed the same
+ * way — the old tables serve until the switch — and goes live at the new version and the shadow's
+ * position; the runner does this at start-up (projection-runner.ts).
  */
-export async function replayProjection(store: EventStore, executor: SqlExecutor, projection: Projection, options: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replayProjection(store: EventStore, executor: SqlExecutor, given: Projection, options: ReplayOptions = {}): Promise<ReplayResult> {
   const started = performance.now();
+  // The shadow is built by the projection's side-effect-free replica where it has one.
+  const projection = given.replica ?? given;
   const schema = shadowSchemaOf(projection.name);
   const batchSize = options.batchSize ?? 2_000;
   await claimShadowSchema(executor, schema, projection.name, options.force ?? false);
@@ -87,7 +94,11 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
     const live = await executor.transaction(async (tx) => {
       await ensureCheckpointTable(tx);
       const row = await readCheckpoint(tx, projection.name, true);
-      const target = row?.position ?? position;
+      if (row && row.version > projection.version) throw new ProjectionVersionError(projection.name, row.version, projection.version);
+      // A version raise: no runner of the old version may go on (its compare-and-set names the old
+      // version), so the new tables go live at the shadow's own position.
+      const raised = row !== null && row.version < projection.version;
+      const target = row && !raised ? row.position : position;
       await tx.query(`SET LOCAL search_path TO ${schema}, public`);
       while (position < target) {
         const events = (await readAllEvents(tx, position, batchSize)).filter((e) => e.position <= target);
@@ -108,10 +119,19 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
           projection.version,
           position,
         ]);
+      } else if (raised) {
+        await tx.query(
+          `UPDATE ${CHECKPOINT_TABLE}
+              SET version = $2, position = $3, applied_total = $4, state = 'running', events_per_second = 0,
+                  last_error = NULL, error_kind = NULL, error_position = NULL, error_at = NULL, updated_at = now()
+            WHERE name = $1`,
+          [projection.name, projection.version, position, applied],
+        );
       }
       await tx.query(`DROP SCHEMA ${schema} CASCADE`);
       return position;
     });
+    await given.afterReplay?.();
     await options.afterSwitch?.();
     return { projection: projection.name, version: projection.version, position: live, events: applied, seconds: (performance.now() - started) / 1000 };
   } catch (error) {

@@ -197,6 +197,9 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
     ...projection,
     apply: (tx, event) => inTransaction(tx, () => projection.apply(tx, event)),
     applyBatch: (tx, events) => inTransaction(tx, () => applyBatch(tx, events)),
+    // A replay builds the tables without the cache, then empties it: the new tables know no cached
+    // user yet, so a list left behind would get no fan-out. Readers rebuild lists on demand.
+    ...(cache ? { replica: createHomeTimelineProjection({ ...options, cache: null }), afterReplay: () => cache.clear() } : {}),
   };
 }
 
