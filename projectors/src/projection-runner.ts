@@ -2,7 +2,6 @@ import type { StoredEvent } from '@chirp/domain/envelope';
 import { CorruptEventError, type EventStore, type Subscription } from '@chirp/event-store/port';
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
 import {
-  advanceCheckpoint,
   CheckpointConflictError,
   readCheckpoint,
   recordCaughtUp,
@@ -13,7 +12,10 @@ import {
 } from './checkpoints.ts';
 import { hasOlderVersion, prepareProjection } from './prepare-projection.ts';
 import { replayProjection } from './replay/replay-projection.ts';
-import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from './projection.ts';
+import type { Projection } from './projection.ts';
+import { applyBatchInTransaction, ProjectionApplyError } from './apply-batch.ts';
+
+export { ProjectionApplyError };
 import { RateMeter } from './rate-meter.ts';
 
 export interface RunnerOptions {
@@ -48,31 +50,6 @@ export interface FailureInfo {
   fatal: boolean;
   /** What failed; also stored in the checkpoint row's `error_kind`. */
   kind: ProjectionErrorKind;
-}
-
-/**
- * An event could not be applied: its payload failed the catalogue (`kind` 'decode') or the
- * projection's `apply` threw (`kind` 'apply'). Names the projection and the event; the message
- * carries the cause's full message (SQL errors included) for operators.
- */
-export class ProjectionApplyError extends Error {
-  readonly position: number;
-  readonly eventId: string;
-  readonly eventType: string;
-  constructor(
-    readonly projection: string,
-    event: StoredEvent,
-    override readonly cause: unknown,
-    readonly kind: 'decode' | 'apply' = 'apply',
-  ) {
-    const reason = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    const what = kind === 'decode' ? 'cannot decode' : 'failed on';
-    super(`projection ${projection} ${what} event at position ${event.position} (${event.type} ${event.eventId}): ${reason}`);
-    this.name = 'ProjectionApplyError';
-    this.position = event.position;
-    this.eventId = event.eventId;
-    this.eventType = event.type;
-  }
 }
 
 export type RunnerStatus = 'idle' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -284,43 +261,8 @@ export class ProjectionRunner {
   private async commit(chunk: StoredEvent[], state: ProjectionState): Promise<void> {
     const from = this.current;
     const to = chunk[chunk.length - 1]!.position;
-    const projection = this.projection;
-    await this.executor.transaction(async (tx) => {
-      await advanceCheckpoint(tx, {
-        name: projection.name,
-        version: projection.version,
-        from,
-        to,
-        applied: chunk.length,
-        state,
-        eventsPerSecond: this.meter.rate(chunk.length),
-      });
-      const decoded: ProjectedEvent[] = [];
-      for (const event of chunk) {
-        if (!projectionHandles(projection, event.type)) continue;
-        try {
-          decoded.push(decodeEvent(event));
-        } catch (err) {
-          throw new ProjectionApplyError(projection.name, event, err, 'decode');
-        }
-      }
-      if (projection.applyBatch && decoded.length > 1) {
-        try {
-          await projection.applyBatch(tx, decoded);
-        } catch (err) {
-          if (err instanceof BatchApplyError) throw new ProjectionApplyError(projection.name, err.event, err.cause, 'apply');
-          throw new ProjectionApplyError(projection.name, decoded[0]!, err, 'apply');
-        }
-        return;
-      }
-      for (const event of decoded) {
-        try {
-          await projection.apply(tx, event);
-        } catch (err) {
-          throw new ProjectionApplyError(projection.name, event, err, 'apply');
-        }
-      }
-    });
+    const eventsPerSecond = this.meter.rate(chunk.length);
+    await this.executor.transaction((tx) => applyBatchInTransaction(tx, this.projection, chunk, { from, state, eventsPerSecond }));
     this.current = to;
     this.meter.add(chunk.length);
   }

@@ -1,11 +1,11 @@
-import type { StoredEvent } from '@chirp/domain/envelope';
 import type { EventStore } from '@chirp/event-store/port';
 import { readAllEvents } from '@chirp/event-store/sql/sql-read';
-import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor';
-import { advanceCheckpoint, CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from '../checkpoints.ts';
+import type { SqlExecutor } from '@chirp/event-store/sql/executor';
+import { applyBatchInTransaction } from '../apply-batch.ts';
+import { CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from '../checkpoints.ts';
 import { prepareProjection, ProjectionVersionError } from '../prepare-projection.ts';
-import { BatchApplyError, decodeEvent, projectionHandles, type ProjectedEvent, type Projection } from '../projection.ts';
-import { inShadowSchema, shadowSchemaOf } from './shadow-schema.ts';
+import type { Projection } from '../projection.ts';
+import { inShadowSchema, searchShadowFirst, shadowSchemaOf } from './shadow-schema.ts';
 
 export interface ReplayOptions {
   /** Events per shadow transaction; default 2,000 (5,000 made the profiles replay 3.5× slower, measured: its set-based statements change plans). */
@@ -88,7 +88,7 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
     for (;;) {
       const events = await store.readAll(position, batchSize);
       if (events.length === 0) break;
-      await shadow.transaction((tx) => applyToShadow(tx, projection, events, position));
+      await shadow.transaction((tx) => applyBatchInTransaction(tx, projection, events, { from: position, state: 'catching_up', eventsPerSecond: 0 }));
       position = events[events.length - 1]!.position;
       applied += events.length;
       await options.onProgress?.(applied, Math.max(0, total - applied), 'catching_up');
@@ -103,15 +103,15 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
       // version), so the new tables go live at the shadow's own position.
       const raised = row !== null && row.version < projection.version;
       const target = row && !raised ? row.position : position;
-      await tx.query(`SET LOCAL search_path TO ${schema}, public`);
+      await searchShadowFirst(tx, schema);
       while (position < target) {
         const events = (await readAllEvents(tx, position, batchSize)).filter((e) => e.position <= target);
         if (events.length === 0) throw new Error(`events up to ${target} were not readable in the switch transaction`);
-        await applyToShadow(tx, projection, events, position);
+        await applyBatchInTransaction(tx, projection, events, { from: position, state: 'catching_up', eventsPerSecond: 0 });
         position = events[events.length - 1]!.position;
         applied += events.length;
       }
-      await tx.query(`SET LOCAL search_path TO public`);
+      await searchShadowFirst(tx, null);
       for (const table of projection.readsTables ?? []) {
         await tx.query(`DROP TABLE IF EXISTS public.${table} CASCADE`);
         await tx.query(`ALTER TABLE ${schema}.${table} SET SCHEMA public`);
@@ -155,26 +155,4 @@ async function claimShadowSchema(executor: SqlExecutor, schema: string, name: st
     }
     await tx.query(`CREATE SCHEMA ${schema}`);
   });
-}
-
-/** One shadow batch: the checkpoint (compare-and-set, as the runner does) and the events. */
-async function applyToShadow(tx: SqlQueryable, projection: Projection, events: readonly StoredEvent[], from: number): Promise<void> {
-  await advanceCheckpoint(tx, {
-    name: projection.name,
-    version: projection.version,
-    from,
-    to: events[events.length - 1]!.position,
-    applied: events.length,
-    state: 'catching_up',
-    eventsPerSecond: 0,
-  });
-  const decoded: ProjectedEvent[] = events.filter((e) => projectionHandles(projection, e.type)).map(decodeEvent);
-  if (decoded.length === 0) return;
-  try {
-    if (projection.applyBatch && decoded.length > 1) await projection.applyBatch(tx, decoded);
-    else for (const e of decoded) await projection.apply(tx, e);
-  } catch (error) {
-    const at = error instanceof BatchApplyError ? error.event : decoded[0]!;
-    throw new Error(`replay of ${projection.name} failed at position ${at.position} (${at.type}): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
 }

@@ -11,12 +11,20 @@ export function shadowSchemaOf(projectionName: string): string {
   return `chirp_shadow_${projectionName.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
 }
 
+/**
+ * For the rest of the transaction, unqualified names resolve in `schema` first (or only in
+ * `public` with null). LOCAL: the setting ends with the transaction, so a pooled connection goes
+ * back clean.
+ */
+export async function searchShadowFirst(tx: SqlQueryable, schema: string | null): Promise<void> {
+  await tx.query(`SET LOCAL search_path TO ${schema === null ? 'public' : `${schema}, public`}`);
+}
+
 /** An executor whose every statement runs with the shadow schema first on the search path. */
 export function inShadowSchema(executor: SqlExecutor, schema: string): SqlExecutor {
   const transaction = <T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> =>
     executor.transaction(async (tx) => {
-      // LOCAL: the setting ends with the transaction, so a pooled connection goes back clean.
-      await tx.query(`SET LOCAL search_path TO ${schema}, public`);
+      await searchShadowFirst(tx, schema);
       return fn(tx);
     });
   return {
