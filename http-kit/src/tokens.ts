@@ -97,6 +97,14 @@ export function requireAuth(tokens: TokenService): RequestHandler {
   };
 }
 
+/** After requireAuth: a 403 unless the principal has `role`; `forbidden` says what was refused. */
+export function requireRole(role: string, forbidden: string): RequestHandler {
+  return (_req, res, next) => {
+    if (!principalOf(res).roles.includes(role)) throw new ProblemError(403, forbidden);
+    next();
+  };
+}
+
 /** The principal set by requireAuth. */
 export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;

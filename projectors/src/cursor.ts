@@ -10,19 +10,12 @@ export class InvalidCursorError extends Error {
 }
 
 export function encodeCursor(position: number): string {
-  return Buffer.from(JSON.stringify({ p: position }), 'utf8').toString('base64url');
+  return encodeCursorFields({ p: position });
 }
 
 /** The position a cursor stands for; throws InvalidCursorError for anything not made by encodeCursor. */
 export function decodeCursor(cursor: string): number {
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw new InvalidCursorError(String(cursor));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError(cursor);
-  }
-  const p = (parsed as { p?: unknown } | null)?.p;
+  const p = decodeCursorFields(cursor, 200).p;
   if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) throw new InvalidCursorError(cursor);
   return p;
 }
@@ -33,4 +26,25 @@ export function validateLimit(limit: number, max = 200): number {
     throw new RangeError(`limit must be an integer between 1 and ${max}, got ${limit}`);
   }
   return limit;
+}
+
+/** A cursor carrying several fields (the search's: reference time, score, id): base64url JSON. */
+export function encodeCursorFields(fields: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
+}
+
+/**
+ * The fields of a cursor made by `encodeCursorFields`, for the caller to check one by one; anything
+ * that is not base64url JSON of an object, or is longer than `maxLength`, is an InvalidCursorError.
+ */
+export function decodeCursorFields(cursor: string, maxLength: number): Record<string, unknown> {
+  if (typeof cursor !== 'string' || cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError(String(cursor));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError(cursor);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new InvalidCursorError(cursor);
+  return parsed as Record<string, unknown>;
 }

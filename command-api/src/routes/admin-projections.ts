@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { parseParams, principalOf, ProblemError } from '@chirp/http-kit';
+import { parseParams, ProblemError, requireRole } from '@chirp/http-kit';
 
 /** What the command API needs to start a replay; the platform runs it (platform/src/projection-replays.ts). */
 export interface ReplayStarter {
@@ -9,10 +9,7 @@ export interface ReplayStarter {
 
 const ProjectionParams = z.object({ name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a projection name') });
 
-const operatorsOnly: RequestHandler = (_req, res, next) => {
-  if (!principalOf(res).roles.includes('operator')) throw new ProblemError(403, 'only operators may replay projections');
-  next();
-};
+const operatorsOnly = requireRole('operator', 'only operators may replay projections');
 
 /**
  * `POST /v1/admin/projections/:name/replay`: rebuilds a projection from position 0 beside the live

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { fold, Hashtag, streams, trendDecider, type TrendCommand } from '@chirp/domain';
-import { parseParams, principalOf, ProblemError } from '@chirp/http-kit';
+import { parseParams, principalOf, requireRole } from '@chirp/http-kit';
 import { commandIdsOf } from '../command-ids.ts';
 import { commandMetadata } from '../command-metadata.ts';
 import { runStreamCommand, type CommandDeps } from '../stream-command.ts';
@@ -10,10 +10,7 @@ import { runStreamCommand, type CommandDeps } from '../stream-command.ts';
 const TagParams = z.object({ tag: z.string().transform((t) => t.replace(/^#/, '').toLowerCase()).pipe(Hashtag) });
 
 /** Only a token with the operator role (CHIRP_OPERATOR_HANDLES) may hide or show trends. */
-const operatorsOnly: RequestHandler = (_req, res, next) => {
-  if (!principalOf(res).roles.includes('operator')) throw new ProblemError(403, 'only operators may hide or show trends');
-  next();
-};
+const operatorsOnly = requireRole('operator', 'only operators may hide or show trends');
 
 /** Operators hide a hashtag from trends and show it again, on the tag's own stream (domain/src/trend.ts). */
 export function trendsRouter(deps: CommandDeps, auth: RequestHandler[], idempotent: RequestHandler): Router {

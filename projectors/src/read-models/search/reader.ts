@@ -1,5 +1,5 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
-import { InvalidCursorError, validateLimit } from '../../cursor.ts';
+import { decodeCursorFields, encodeCursorFields, InvalidCursorError, validateLimit } from '../../cursor.ts';
 import { parseSearchQuery, type SearchQuery } from './search-query.ts';
 import { hasTrigrams, searchTables as t, TEXT_SEARCH_CONFIG } from './schema.ts';
 
@@ -86,18 +86,11 @@ interface SearchCursor {
 }
 
 function encodeSearchCursor(c: SearchCursor): string {
-  return Buffer.from(JSON.stringify({ r: c.ref, s: c.score, t: c.tweetId }), 'utf8').toString('base64url');
+  return encodeCursorFields({ r: c.ref, s: c.score, t: c.tweetId });
 }
 
 function decodeSearchCursor(cursor: string): SearchCursor {
-  if (!/^[A-Za-z0-9_-]{1,400}$/.test(cursor)) throw new InvalidCursorError(cursor);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError(cursor);
-  }
-  const { r, s, t: id } = (parsed ?? {}) as { r?: unknown; s?: unknown; t?: unknown };
+  const { r, s, t: id } = decodeCursorFields(cursor, 400);
   if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < 0) throw new InvalidCursorError(cursor);
   if (typeof s !== 'number' || !Number.isFinite(s) || s < 0) throw new InvalidCursorError(cursor);
   if (typeof id !== 'string' || id.length > 64) throw new InvalidCursorError(cursor);
