@@ -43,6 +43,9 @@ export interface PostLatencyResult {
   fanoutCelebrity: Summary;
 }
 
+/** The consistency token of a command's 202: the position of its last event. */
+const positionOf = (reply: { body: string }) => (JSON.parse(reply.body) as { position: number }).position;
+
 let counter = 0;
 const post = (url: string, token: string) =>
   callOk('POST', `${url}/v1/tweets`, { authorization: `Bearer ${token}` }, JSON.stringify({ text: `bench post ${++counter} at ${Date.now()}` }), [202]);
@@ -57,7 +60,7 @@ export async function measurePostLatency(o: PostLatencyOptions): Promise<PostLat
   for (let i = 0; i < 10; i++) {
     for (const t of targets) {
       const reply = await t.run();
-      if (t.name !== 'baseline') warmedTo = (JSON.parse(reply.body) as { position: number }).position;
+      if (t.name !== 'baseline') warmedTo = positionOf(reply);
     }
   }
   await waitForCheckpoint(o.db, o.projection, warmedTo, 15 * 60_000);
@@ -68,7 +71,7 @@ export async function measurePostLatency(o: PostLatencyOptions): Promise<PostLat
       const t = targets[(i + k) % targets.length]!;
       const reply = await t.run();
       samples[t.name]!.push(reply.ms);
-      if (t.name === 'ordinary') await waitForCheckpoint(o.db, o.projection, (JSON.parse(reply.body) as { position: number }).position, 120_000);
+      if (t.name === 'ordinary') await waitForCheckpoint(o.db, o.projection, positionOf(reply), 120_000);
     }
     await sleep(5);
   }
@@ -77,7 +80,7 @@ export async function measurePostLatency(o: PostLatencyOptions): Promise<PostLat
     for (const who of ['ordinary', 'celebrity'] as const) {
       const reply = await post(o.commandUrl, who === 'ordinary' ? o.ordinaryToken : o.celebrityToken);
       const acceptedAt = performance.now();
-      const position = (JSON.parse(reply.body) as { position: number }).position;
+      const position = positionOf(reply);
       fanout[who].push((await waitForCheckpoint(o.db, o.projection, position, 120_000)) - acceptedAt);
     }
   }
@@ -85,7 +88,7 @@ export async function measurePostLatency(o: PostLatencyOptions): Promise<PostLat
   // the drain of such a burst shows the projection's own insert rate.
   const burstStart = performance.now();
   let last = 0;
-  for (let i = 0; i < o.posts; i++) last = (JSON.parse((await post(o.commandUrl, o.ordinaryToken)).body) as { position: number }).position;
+  for (let i = 0; i < o.posts; i++) last = positionOf(await post(o.commandUrl, o.ordinaryToken));
   const drainStart = performance.now();
   // The last post's own position, not the store's head: while a projector's batch transaction is
   // open, the head readers can see stops below it (docs/event-store.md), and the wait ended early.

@@ -1,12 +1,12 @@
-import { createProjections } from '@chirp/projectors/read-models/index';
+import { allProjections, createProjections } from '@chirp/projectors/read-models/index';
 import { replayProjection, type ReplayOptions, type ReplayResult } from '@chirp/projectors/replay/replay-projection';
 import type { Config } from './config.ts';
 import type { Database } from './database.ts';
 import { openTimelineCache } from './timeline.ts';
 
 /** The names of the projections the platform defines: what a replay can rebuild. */
-export function replayableProjectionNames(config: Config): string[] {
-  return createProjections({ homeTimeline: { cache: null, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } }).map((p) => p.name);
+export function replayableProjectionNames(): string[] {
+  return allProjections.map((p) => p.name);
 }
 
 /**

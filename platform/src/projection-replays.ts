@@ -20,7 +20,7 @@ export class ProjectionReplays {
   ) {}
 
   start(name: string): ReplayStart {
-    if (!replayableProjectionNames(this.config).includes(name)) return 'unknown';
+    if (!replayableProjectionNames().includes(name)) return 'unknown';
     if (this.running.has(name)) return 'running';
     const run = replayPlatformProjection(this.db, this.config, name)
       .then((result) => this.log({ msg: 'projection replayed', ...result }))

@@ -22,7 +22,7 @@ export function registerProjectionsReplay(projections: Command, context: CliCont
     .option('--batch-size <n>', 'events per shadow transaction (1–50000)', positiveIntegerAtMost(50_000), 2000)
     .action(async (name: string, options: { force?: boolean; batchSize: number }) => {
       const config = loadCliConfig(context.env);
-      const names = replayableProjectionNames(config);
+      const names = replayableProjectionNames();
       if (!names.includes(name)) throw new UsageError(`unknown projection ${name}; projections: ${names.join(', ')}`);
       const db = await openCliDatabase(context.env);
       try {
