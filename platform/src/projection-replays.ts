@@ -29,9 +29,4 @@ export class ProjectionReplays {
     this.running.set(name, run);
     return 'started';
   }
-
-  /** Waits for the replays in flight (their shadow work is dropped if the database closes under them). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
-  }
 }
