@@ -28,27 +28,17 @@ export class ProjectionApplyError extends Error {
   }
 }
 
+/** A batch read from the store, with the events the projection handles decoded. */
+export interface DecodedBatch {
+  readonly events: readonly StoredEvent[];
+  readonly decoded: readonly ProjectedEvent[];
+}
+
 /**
- * One batch, inside the caller's transaction: the checkpoint moves from `from` to the batch's last
- * position by compare-and-set, then the events the projection handles are decoded and applied —
- * set-based through `applyBatch` when it has one, else one by one. The runner's batches and a
- * replay's shadow batches (replay/replay-projection.ts) are this same step.
+ * Decodes the events the projection handles (others are skipped undecoded). Separate from
+ * applying, so a replay can decode the next batch while the database applies this one.
  */
-export async function applyBatchInTransaction(
-  tx: SqlQueryable,
-  projection: Projection,
-  events: readonly StoredEvent[],
-  checkpoint: { from: number; state: ProjectionState; eventsPerSecond: number },
-): Promise<void> {
-  await advanceCheckpoint(tx, {
-    name: projection.name,
-    version: projection.version,
-    from: checkpoint.from,
-    to: events[events.length - 1]!.position,
-    applied: events.length,
-    state: checkpoint.state,
-    eventsPerSecond: checkpoint.eventsPerSecond,
-  });
+export function decodeBatch(projection: Projection, events: readonly StoredEvent[]): DecodedBatch {
   const decoded: ProjectedEvent[] = [];
   for (const event of events) {
     if (!projectionHandles(projection, event.type)) continue;
@@ -58,6 +48,32 @@ export async function applyBatchInTransaction(
       throw new ProjectionApplyError(projection.name, event, err, 'decode');
     }
   }
+  return { events, decoded };
+}
+
+/**
+ * One batch, inside the caller's transaction: the checkpoint moves from `from` to the batch's last
+ * position by compare-and-set, then the events the projection handles are decoded (unless the
+ * batch comes decoded, `decodeBatch`) and applied —
+ * set-based through `applyBatch` when it has one, else one by one. The runner's batches and a
+ * replay's shadow batches (replay/replay-projection.ts) are this same step.
+ */
+export async function applyBatchInTransaction(
+  tx: SqlQueryable,
+  projection: Projection,
+  batch: readonly StoredEvent[] | DecodedBatch,
+  checkpoint: { from: number; state: ProjectionState; eventsPerSecond: number },
+): Promise<void> {
+  const { events, decoded } = 'decoded' in batch ? batch : decodeBatch(projection, batch);
+  await advanceCheckpoint(tx, {
+    name: projection.name,
+    version: projection.version,
+    from: checkpoint.from,
+    to: events[events.length - 1]!.position,
+    applied: events.length,
+    state: checkpoint.state,
+    eventsPerSecond: checkpoint.eventsPerSecond,
+  });
   if (projection.applyBatch && decoded.length > 1) {
     try {
       await projection.applyBatch(tx, decoded);

@@ -1,6 +1,7 @@
-import type { SqlExecutor } from '@chirp/event-store/sql/executor';
+import type { SqlExecutor, SqlQueryable } from '@chirp/event-store/sql/executor';
 import { CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from './checkpoints.ts';
 import type { Projection } from './projection.ts';
+import { runDdl } from './ddl.ts';
 
 export class ProjectionVersionError extends Error {
   constructor(projection: string, stored: number, running: number) {
@@ -11,13 +12,20 @@ export class ProjectionVersionError extends Error {
 
 const SETUP_LOCK = 'chirp:projectors:setup';
 
+/** The projection's tables (`setup`) and, unless `readerIndexes` is false, its reader indexes. */
+export async function setUpTables(db: SqlQueryable, projection: Projection, options: { readerIndexes: boolean }): Promise<void> {
+  await projection.setup(db);
+  if (options.readerIndexes) await runDdl(db, projection.readerIndexes ?? []);
+}
+
 /**
  * Creates the checkpoint table and the projection's tables, and its checkpoint row. When the
  * stored version is older than the code's, the owned tables are dropped and rebuilt from 0.
  * Serialised across processes by a transaction-scoped advisory lock. Returns the start position.
  * The row's state becomes 'catching_up'; the runner moves it on once it has read the store.
+ * A replay's shadow passes `readerIndexes: false` and builds them after its catch-up.
  */
-export async function prepareProjection(executor: SqlExecutor, projection: Projection): Promise<number> {
+export async function prepareProjection(executor: SqlExecutor, projection: Projection, options = { readerIndexes: true }): Promise<number> {
   return executor.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
     await ensureCheckpointTable(tx);
@@ -29,7 +37,7 @@ export async function prepareProjection(executor: SqlExecutor, projection: Proje
     if (rebuild) {
       for (const table of projection.readsTables ?? []) await tx.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
     }
-    await projection.setup(tx);
+    await setUpTables(tx, projection, options);
     if (!row) {
       await tx.query(
         `INSERT INTO projection_checkpoints (name, version, position, state) VALUES ($1, $2, 0, 'catching_up')

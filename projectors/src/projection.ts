@@ -23,6 +23,14 @@ export interface Projection {
   readonly readsTables?: readonly string[];
   readonly handles?: readonly EventType[];
   setup(db: SqlQueryable): Promise<void>;
+  /**
+   * Optional: `CREATE INDEX IF NOT EXISTS` statements for indexes only readers use — the
+   * projection's own writes never read through them. They are created right after `setup`, except
+   * in a replay's shadow, which builds them once after its catch-up: one sort over the finished
+   * table instead of a random b-tree insert per row (replay/replay-projection.ts). An index never
+   * changes a result, so listing one here wrongly costs time, never correctness.
+   */
+  readonly readerIndexes?: readonly string[];
   apply(tx: SqlQueryable, event: ProjectedEvent): Promise<void>;
   /**
    * Optional: applies several events (in delivery order, all of types in `handles`) with exactly
@@ -71,6 +79,7 @@ export interface ProjectionDefinition {
   version: number;
   readsTables: readonly string[];
   setup(db: SqlQueryable): Promise<void>;
+  readerIndexes?: readonly string[];
   /** One handler per event type of interest; `handles` and `apply` are derived from it. */
   on: EventHandlers;
   /** Set-based forms of some of `on`'s handlers; with them the projection gets `applyBatch`. */
@@ -88,6 +97,7 @@ export function defineProjection(def: ProjectionDefinition): Projection {
     readsTables: def.readsTables,
     handles,
     setup: def.setup,
+    ...(def.readerIndexes ? { readerIndexes: def.readerIndexes } : {}),
     async apply(tx, event) {
       const handler = single(event.type);
       if (handler) await handler(tx, event);

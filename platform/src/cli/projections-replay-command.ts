@@ -19,8 +19,8 @@ export function registerProjectionsReplay(projections: Command, context: CliCont
     .description('rebuild a projection from position 0 beside the live one, then switch to it atomically')
     .argument('<name>', 'the projection (see `chirp projections list`)')
     .option('--force', 'discard the leftovers of an interrupted replay first')
-    .option('--batch-size <n>', 'events per shadow transaction (1–50000)', positiveIntegerAtMost(50_000), 2000)
-    .action(async (name: string, options: { force?: boolean; batchSize: number }) => {
+    .option('--batch-size <n>', 'events per shadow transaction (1–50000; default 10000)', positiveIntegerAtMost(50_000))
+    .action(async (name: string, options: { force?: boolean; batchSize?: number }) => {
       const config = loadCliConfig(context.env);
       const names = replayableProjectionNames();
       if (!names.includes(name)) throw new UsageError(`unknown projection ${name}; projections: ${names.join(', ')}`);
@@ -30,7 +30,7 @@ export function registerProjectionsReplay(projections: Command, context: CliCont
         const progress = new Progress(`replay ${name}`, total, 'events', context.stderr);
         let shown = 0;
         const result = await replayPlatformProjection(db, config, name, {
-          batchSize: options.batchSize,
+          ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
           force: options.force ?? false,
           onProgress: (applied) => {
             if (context.interrupt.aborted) throw new CliFailure(`replay of ${name} interrupted; the live projection is unchanged`);

@@ -1,14 +1,15 @@
 import type { EventStore } from '@chirp/event-store/port';
 import { readAllEvents } from '@chirp/event-store/sql/sql-read';
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
-import { applyBatchInTransaction } from '../apply-batch.ts';
+import { applyBatchInTransaction, decodeBatch } from '../apply-batch.ts';
 import { CHECKPOINT_TABLE, ensureCheckpointTable, readCheckpoint } from '../checkpoints.ts';
-import { prepareProjection, ProjectionVersionError } from '../prepare-projection.ts';
+import { runDdl } from '../ddl.ts';
+import { prepareProjection, ProjectionVersionError, setUpTables } from '../prepare-projection.ts';
 import type { Projection } from '../projection.ts';
 import { inShadowSchema, searchShadowFirst, shadowSchemaOf } from './shadow-schema.ts';
 
 export interface ReplayOptions {
-  /** Events per shadow transaction; default 2,000 (5,000 made the profiles replay 3.5× slower, measured: its set-based statements change plans). */
+  /** Events per shadow transaction; default 10,000 (bench:replay: 2,000 → 10,000 made the slowest replays ~1.3× faster). */
   batchSize?: number;
   /**
    * Called (and awaited) after every shadow batch with the events applied so far and how many
@@ -74,25 +75,38 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
   // The shadow is built by the projection's side-effect-free replica where it has one.
   const projection = given.replica ?? given;
   const schema = shadowSchemaOf(projection.name);
-  const batchSize = options.batchSize ?? 2_000;
+  const batchSize = options.batchSize ?? 10_000;
   await claimShadowSchema(executor, schema, projection.name, options.force ?? false);
   const shadow = inShadowSchema(executor, schema);
   try {
-    let position = await prepareProjection(shadow, projection);
+    let position = await prepareProjection(shadow, projection, { readerIndexes: false });
     let applied = 0;
-    // Counted once: progress is an estimate (the head moves), and counting the rest after every
-    // batch would read the remaining log again each time.
-    const total = await store.countAfter(position, Number.MAX_SAFE_INTEGER);
+    // Counted once, beside the first batches: progress is an estimate (the head moves), and
+    // counting the rest after every batch would read the remaining log again each time.
+    const total = store.countAfter(position, Number.MAX_SAFE_INTEGER);
+    total.catch(() => {});
     // 1. Catch up outside any lock, as far as the store's head (it moves; the switch finishes).
-    //    (Reading the next page while applying one was measured: no faster on two cores.)
+    //    The next batch is read and decoded while the database applies this one: the process and
+    //    the database work at the same time instead of taking turns.
+    const readAhead = (from: number) => store.readAll(from, batchSize).then((events) => decodeBatch(projection, events));
+    let next = readAhead(position);
     for (;;) {
-      const events = await store.readAll(position, batchSize);
-      if (events.length === 0) break;
-      await shadow.transaction((tx) => applyBatchInTransaction(tx, projection, events, { from: position, state: 'catching_up', eventsPerSecond: 0 }));
-      position = events[events.length - 1]!.position;
-      applied += events.length;
-      await options.onProgress?.(applied, Math.max(0, total - applied), 'catching_up');
+      const batch = await next;
+      if (batch.events.length === 0) break;
+      const from = position;
+      position = batch.events[batch.events.length - 1]!.position;
+      next = readAhead(position);
+      // A failed read-ahead is reported by the `await next` above, or dropped with the replay.
+      next.catch(() => {});
+      await shadow.transaction((tx) => applyBatchInTransaction(tx, projection, batch, { from, state: 'catching_up', eventsPerSecond: 0 }));
+      applied += batch.events.length;
+      await options.onProgress?.(applied, Math.max(0, (await total) - applied), 'catching_up');
     }
+    // Indexes only readers use, built once over the finished tables (projection.ts).
+    await shadow.transaction(async (tx) => {
+      await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+      await runDdl(tx, projection.readerIndexes ?? []);
+    });
     await options.onProgress?.(applied, 0, 'switching');
     // 2. The switch.
     const live = await executor.transaction(async (tx) => {
@@ -116,7 +130,7 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
         await tx.query(`DROP TABLE IF EXISTS public.${table} CASCADE`);
         await tx.query(`ALTER TABLE ${schema}.${table} SET SCHEMA public`);
       }
-      await projection.setup(tx);
+      await setUpTables(tx, projection, { readerIndexes: true });
       if (!row) {
         await tx.query(`INSERT INTO ${CHECKPOINT_TABLE} (name, version, position, state) VALUES ($1, $2, $3, 'running')`, [
           projection.name,

@@ -1,7 +1,7 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { defineProjection, type EventHandlers, type ProjectedEvent, type RunHandlers } from '../../projection.ts';
-import { runDdl } from '../ddl.ts';
-import { ANALYTICS_NAME, ANALYTICS_TABLES, ANALYTICS_VERSION, analyticsDdl, analyticsTables as t, type FactKind } from './schema.ts';
+import { runDdl } from '../../ddl.ts';
+import { ANALYTICS_NAME, ANALYTICS_TABLES, ANALYTICS_VERSION, analyticsDdl, analyticsReaderIndexes, analyticsTables as t, type FactKind } from './schema.ts';
 
 interface Fact {
   kind: FactKind;
@@ -78,6 +78,7 @@ export const analyticsProjection = defineProjection({
   version: ANALYTICS_VERSION,
   readsTables: ANALYTICS_TABLES,
   setup: (db) => runDdl(db, analyticsDdl),
+  readerIndexes: analyticsReaderIndexes,
   on: Object.fromEntries(counted.map((type) => [type, (tx: SqlQueryable, e: ProjectedEvent) => factRun(tx, [e])])) as EventHandlers,
   runs: Object.fromEntries(counted.map((type) => [type, factRun])) as RunHandlers,
 });

@@ -2,7 +2,7 @@ import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { listKey, type ListRef, type TimelineCache, type TimelineEntry } from '@chirp/timeline-cache';
 import { defineProjection, type EventHandlers, type Projection, type ProjectedEventOf } from '../../projection.ts';
 import { activityLedgerHandlers, insertPostsRun } from '../activity-ledger.ts';
-import { runDdl } from '../ddl.ts';
+import { runDdl } from '../../ddl.ts';
 import { setMembership, setMemberships } from '../membership.ts';
 import { authorList, celebrityThresholds, homeList } from './lists.ts';
 import {
@@ -18,7 +18,7 @@ import {
   undoTargets,
   winnersOf,
 } from './queries.ts';
-import { HOME_TIMELINE_NAME, HOME_TIMELINE_TABLES, HOME_TIMELINE_VERSION, HOME_PREFIX, homeTables, homeTimelineDdl } from './schema.ts';
+import { HOME_TIMELINE_NAME, HOME_TIMELINE_TABLES, HOME_TIMELINE_VERSION, HOME_PREFIX, homeFanOutIndexes, homeTables, homeTimelineDdl } from './schema.ts';
 import { inTransaction } from './transaction-scope.ts';
 
 export interface HomeTimelineProjectionOptions {
@@ -188,7 +188,9 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
     name: HOME_TIMELINE_NAME,
     version: HOME_TIMELINE_VERSION,
     readsTables: HOME_TIMELINE_TABLES,
-    setup: (db) => runDdl(db, homeTimelineDdl),
+    // With a cache, the fan-out reads the follower and position indexes: they are the writes' own.
+    setup: (db) => runDdl(db, cache ? [...homeTimelineDdl, ...homeFanOutIndexes] : homeTimelineDdl),
+    ...(cache ? {} : { readerIndexes: homeFanOutIndexes }),
     on,
     runs: { Followed: followRun, Unfollowed: followRun, TweetPosted: postRun },
   });

@@ -30,8 +30,6 @@ export const homeTimelineDdl = [
      revision    integer NOT NULL,
      PRIMARY KEY (follower_id, followee_id)
    )`,
-  // Followers of an author: fan-out targets and threshold-crossing drops.
-  `CREATE INDEX IF NOT EXISTS ${homeTables.follows}_followee ON ${homeTables.follows} (followee_id, follower_id) WHERE active`,
   `CREATE TABLE IF NOT EXISTS ${homeTables.authors} (
      user_id   text PRIMARY KEY,
      followers integer NOT NULL,
@@ -44,6 +42,16 @@ export const homeTimelineDdl = [
   // replay into a fresh cache).
   `CREATE TABLE IF NOT EXISTS ${homeTables.cached} (user_id text PRIMARY KEY)`,
   ...activityLedgerDdl(HOME_PREFIX),
+];
+
+/**
+ * Read by the fan-out to the cache and by the SQL readers, never by the projection's writes
+ * without a cache: reader indexes of the cache-less variant (projection.ts), so its replay — the
+ * replica every replay builds — creates them once at the end instead of row by row.
+ */
+export const homeFanOutIndexes = [
+  // Followers of an author: fan-out targets, threshold-crossing drops, fan-out on read.
+  `CREATE INDEX IF NOT EXISTS ${homeTables.follows}_followee ON ${homeTables.follows} (followee_id, follower_id) WHERE active`,
   // The newest ledger entry: whether a post is newer than everything the cached lists hold.
   `CREATE INDEX IF NOT EXISTS ${homeTables.activity}_position ON ${homeTables.activity} (position)`,
 ];

@@ -1,70 +1,85 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
+import { runDdl } from '../../ddl.ts';
 import { defineProjection, type ProjectedEventOf } from '../../projection.ts';
-import { runDdl } from '../ddl.ts';
-import { setMembership, setMemberships } from '../membership.ts';
-import { PROFILES_TABLES, profilesDdl } from './schema.ts';
+import { setMembership, setMemberships, type MembershipChange } from '../membership.ts';
+import { PROFILES_TABLES, PROFILES_VERSION, profilesDdl } from './schema.ts';
 
-async function bump(tx: SqlQueryable, userId: string, column: string, delta: 1 | -1): Promise<void> {
-  // A missing user row is fine: UserRegistered recounts from the membership tables.
-  await tx.query(`UPDATE rm_profiles_users SET ${column} = ${column} + $2 WHERE user_id = $1`, [userId, delta]);
-}
-
-/** Counter moves of many users in one statement (a missing user row is fine, as in `bump`). */
-async function bumpMany(tx: SqlQueryable, moves: ReadonlyMap<string, { following: number; followers: number }>): Promise<void> {
-  const ids = [...moves.keys()].filter((id) => moves.get(id)!.following !== 0 || moves.get(id)!.followers !== 0);
-  if (ids.length === 0) return;
-  await tx.query(
-    `UPDATE rm_profiles_users u
-        SET following_count = u.following_count + d.following, followers_count = u.followers_count + d.followers
-       FROM unnest($1::text[], $2::int[], $3::int[]) AS d(user_id, following, followers)
-      WHERE u.user_id = d.user_id`,
-    [ids, ids.map((id) => moves.get(id)!.following), ids.map((id) => moves.get(id)!.followers)],
-  );
+interface CountMove {
+  followers: number;
+  following: number;
+  tweets: number;
 }
 
 /**
- * A run of Followed/Unfollowed, set-based: the memberships in one read and one upsert, then every
- * counter that moved in one UPDATE. Counters are plain sums, so the net move per user equals the
- * one-by-one path's.
+ * Adds each user's counter moves in one upsert. A user need not be registered yet: the row holds
+ * the net moves whenever they came, and the reader joins it to the profile. A move that nets to
+ * zero within a run still writes its row, as the one-by-one path would have.
  */
-async function followRun(tx: SqlQueryable, events: readonly ProjectedEventOf<'Followed' | 'Unfollowed'>[]): Promise<void> {
+async function moveCounts(tx: SqlQueryable, moves: ReadonlyMap<string, CountMove>): Promise<void> {
+  const ids = [...moves.keys()];
+  if (ids.length === 0) return;
+  await tx.query(
+    `INSERT INTO rm_profiles_counts AS c (user_id, followers_count, following_count, tweets_count)
+     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[])
+     ON CONFLICT (user_id) DO UPDATE
+       SET followers_count = c.followers_count + EXCLUDED.followers_count,
+           following_count = c.following_count + EXCLUDED.following_count,
+           tweets_count = c.tweets_count + EXCLUDED.tweets_count`,
+    [ids, ids.map((id) => moves.get(id)!.followers), ids.map((id) => moves.get(id)!.following), ids.map((id) => moves.get(id)!.tweets)],
+  );
+}
+
+function moveOf(moves: Map<string, CountMove>, userId: string): CountMove {
+  let move = moves.get(userId);
+  if (!move) moves.set(userId, (move = { followers: 0, following: 0, tweets: 0 }));
+  return move;
+}
+
+type FollowEvent = ProjectedEventOf<'Followed' | 'Unfollowed'>;
+
+/** The counter moves of follow membership changes (one per event, 'unchanged' moves nothing). */
+function followMoves(events: readonly FollowEvent[], changes: readonly MembershipChange[]): Map<string, CountMove> {
+  const moves = new Map<string, CountMove>();
+  changes.forEach((change, i) => {
+    if (change === 'unchanged') return;
+    const delta = change === 'activated' ? 1 : -1;
+    moveOf(moves, events[i]!.data.followerId).following += delta;
+    moveOf(moves, events[i]!.data.followeeId).followers += delta;
+  });
+  return moves;
+}
+
+async function followChanged(tx: SqlQueryable, e: FollowEvent): Promise<void> {
+  const keys = { follower_id: e.data.followerId, followee_id: e.data.followeeId };
+  const change = await setMembership(tx, 'rm_profiles_follows', keys, e.type === 'Followed', e.streamRevision);
+  await moveCounts(tx, followMoves([e], [change]));
+}
+
+/**
+ * A run of Followed/Unfollowed, set-based: the memberships in one statement (two if some pairs
+ * were seen before), then every counter that moved in one upsert. Counters are plain sums, so the
+ * net move per user equals the one-by-one path's.
+ */
+async function followRun(tx: SqlQueryable, events: readonly FollowEvent[]): Promise<void> {
   const changes = await setMemberships(
     tx,
     'rm_profiles_follows',
     ['follower_id', 'followee_id'],
     events.map((e) => ({ keys: [e.data.followerId, e.data.followeeId], active: e.type === 'Followed', revision: e.streamRevision })),
   );
-  const moves = new Map<string, { following: number; followers: number }>();
-  const move = (id: string) => moves.get(id) ?? (moves.set(id, { following: 0, followers: 0 }), moves.get(id)!);
-  changes.forEach((change, i) => {
-    if (change === 'unchanged') return;
-    const delta = change === 'activated' ? 1 : -1;
-    move(events[i]!.data.followerId).following += delta;
-    move(events[i]!.data.followeeId).followers += delta;
-  });
-  await bumpMany(tx, moves);
+  await moveCounts(tx, followMoves(events, changes));
 }
 
-/**
- * A run of UserRegistered in one INSERT: the first registration of a user id wins, as one by one
- * (ON CONFLICT DO NOTHING); the counts are read from the membership tables, which a run of
- * registrations does not change.
- */
+/** A run of UserRegistered in one INSERT: the first registration of a user id wins, as one by one. */
 async function registrationRun(tx: SqlQueryable, events: readonly ProjectedEventOf<'UserRegistered'>[]): Promise<void> {
   const first = new Map<string, ProjectedEventOf<'UserRegistered'>>();
   for (const e of events) if (!first.has(e.data.userId)) first.set(e.data.userId, e);
   const rows = [...first.values()];
+  // passwordHash is deliberately not stored.
   await tx.query(
-    `INSERT INTO rm_profiles_users
-       (user_id, handle, handle_lower, display_name, bio, created_at, profile_revision,
-        followers_count, following_count, tweets_count)
-     SELECT r.user_id, r.handle, lower(r.handle), r.display_name, '', r.created_at::timestamptz, r.revision,
-       (SELECT count(*) FROM rm_profiles_follows WHERE followee_id = r.user_id AND active),
-       (SELECT count(*) FROM rm_profiles_follows WHERE follower_id = r.user_id AND active),
-       (SELECT count(*) FROM rm_profiles_tweets WHERE author_id = r.user_id AND NOT deleted)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) WITH ORDINALITY
-         AS r(user_id, handle, display_name, created_at, revision, n)
-      ORDER BY r.n
+    `INSERT INTO rm_profiles_users (user_id, handle, handle_lower, display_name, bio, created_at, profile_revision)
+     SELECT r.user_id, r.handle, lower(r.handle), r.display_name, '', r.created_at::timestamptz, r.revision
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[]) AS r(user_id, handle, display_name, created_at, revision)
      ON CONFLICT (user_id) DO NOTHING`,
     [
       rows.map((e) => e.data.userId),
@@ -78,25 +93,11 @@ async function registrationRun(tx: SqlQueryable, events: readonly ProjectedEvent
 
 export const profilesProjection = defineProjection({
   name: 'profiles',
-  version: 1,
+  version: PROFILES_VERSION,
   readsTables: PROFILES_TABLES,
   setup: (db) => runDdl(db, profilesDdl),
   on: {
-    async UserRegistered(tx, e) {
-      // passwordHash is deliberately not stored. Counters are computed from the membership
-      // tables, so follows and tweets that arrived before the registration are counted.
-      await tx.query(
-        `INSERT INTO rm_profiles_users
-           (user_id, handle, handle_lower, display_name, bio, created_at, profile_revision,
-            followers_count, following_count, tweets_count)
-         VALUES ($1, $2, lower($2), $3, '', $4::timestamptz, $5,
-           (SELECT count(*) FROM rm_profiles_follows WHERE followee_id = $1 AND active),
-           (SELECT count(*) FROM rm_profiles_follows WHERE follower_id = $1 AND active),
-           (SELECT count(*) FROM rm_profiles_tweets WHERE author_id = $1 AND NOT deleted))
-         ON CONFLICT (user_id) DO NOTHING`,
-        [e.data.userId, e.data.handle, e.data.displayName, e.occurredAt, e.streamRevision],
-      );
-    },
+    UserRegistered: (tx, e) => registrationRun(tx, [e]),
     async ProfileUpdated(tx, e) {
       await tx.query(
         `UPDATE rm_profiles_users
@@ -105,32 +106,8 @@ export const profilesProjection = defineProjection({
         [e.data.userId, e.data.displayName ?? null, e.data.bio ?? null, e.streamRevision],
       );
     },
-    async Followed(tx, e) {
-      const change = await setMembership(
-        tx,
-        'rm_profiles_follows',
-        { follower_id: e.data.followerId, followee_id: e.data.followeeId },
-        true,
-        e.streamRevision,
-      );
-      if (change === 'activated') {
-        await bump(tx, e.data.followerId, 'following_count', 1);
-        await bump(tx, e.data.followeeId, 'followers_count', 1);
-      }
-    },
-    async Unfollowed(tx, e) {
-      const change = await setMembership(
-        tx,
-        'rm_profiles_follows',
-        { follower_id: e.data.followerId, followee_id: e.data.followeeId },
-        false,
-        e.streamRevision,
-      );
-      if (change === 'deactivated') {
-        await bump(tx, e.data.followerId, 'following_count', -1);
-        await bump(tx, e.data.followeeId, 'followers_count', -1);
-      }
-    },
+    Followed: followChanged,
+    Unfollowed: followChanged,
     async TweetPosted(tx, e) {
       // One statement per post: the counter moves only if the row is new (not a redelivery, not a tombstone).
       await tx.query(
@@ -138,7 +115,8 @@ export const profilesProjection = defineProjection({
            INSERT INTO rm_profiles_tweets (tweet_id, author_id, deleted) VALUES ($1, $2, false)
            ON CONFLICT (tweet_id) DO NOTHING RETURNING author_id
          )
-         UPDATE rm_profiles_users SET tweets_count = tweets_count + 1 WHERE user_id IN (SELECT author_id FROM inserted)`,
+         INSERT INTO rm_profiles_counts AS c (user_id, tweets_count) SELECT author_id, 1 FROM inserted
+         ON CONFLICT (user_id) DO UPDATE SET tweets_count = c.tweets_count + 1`,
         [e.data.tweetId, e.data.authorId],
       );
     },
@@ -148,7 +126,7 @@ export const profilesProjection = defineProjection({
         [e.data.tweetId],
       );
       if (deleted.rowCount === 1) {
-        await bump(tx, e.data.authorId, 'tweets_count', -1);
+        await moveCounts(tx, new Map([[e.data.authorId, { followers: 0, following: 0, tweets: -1 }]]));
       } else {
         // Deleted before we saw it posted (or already deleted): leave a tombstone.
         await tx.query(

@@ -25,8 +25,11 @@ interface Row {
   tweets_count: unknown;
 }
 
-const select = `SELECT user_id, handle, display_name, bio, ${isoSql('created_at')} AS created_at,
-  followers_count, following_count, tweets_count FROM rm_profiles_users`;
+// A user nobody followed and who never posted has no counts row yet.
+const select = `SELECT u.user_id, handle, display_name, bio, ${isoSql('created_at')} AS created_at,
+  COALESCE(c.followers_count, 0) AS followers_count, COALESCE(c.following_count, 0) AS following_count,
+  COALESCE(c.tweets_count, 0) AS tweets_count
+  FROM rm_profiles_users u LEFT JOIN rm_profiles_counts c ON c.user_id = u.user_id`;
 
 function toProfile(r: Row): Profile {
   return {
@@ -50,6 +53,6 @@ export async function getProfileByHandle(db: SqlQueryable, handle: string): Prom
 /** Profiles by user id; ids without a profile are absent from the map. */
 export async function getProfilesByIds(db: SqlQueryable, ids: readonly string[]): Promise<Map<string, Profile>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await db.query<Row>(`${select} WHERE user_id = ANY($1::text[])`, [[...new Set(ids)]]);
+  const { rows } = await db.query<Row>(`${select} WHERE u.user_id = ANY($1::text[])`, [[...new Set(ids)]]);
   return new Map(rows.map((r) => [r.user_id, toProfile(r)]));
 }

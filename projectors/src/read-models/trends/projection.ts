@@ -1,6 +1,6 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { defineProjection, type ProjectedEventOf } from '../../projection.ts';
-import { runDdl } from '../ddl.ts';
+import { runDdl } from '../../ddl.ts';
 import { TRENDS_NAME, TRENDS_TABLES, TRENDS_VERSION, trendsDdl, trendsTables as t } from './schema.ts';
 
 /** A run of posts: every (tweet, hashtag) in one INSERT; tombstoned tweets stay out, redeliveries change nothing. */

@@ -1,6 +1,6 @@
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { defineProjection, type ProjectedEventOf } from '../../projection.ts';
-import { runDdl } from '../ddl.ts';
+import { runDdl } from '../../ddl.ts';
 import { setMembership } from '../membership.ts';
 import { TWEETS_TABLES, tweetsDdl } from './schema.ts';
 

@@ -1,6 +1,6 @@
 import { defineProjection } from '../../projection.ts';
 import { activityLedgerHandlers } from '../activity-ledger.ts';
-import { runDdl } from '../ddl.ts';
+import { runDdl } from '../../ddl.ts';
 import { USER_TWEETS_PREFIX, USER_TWEETS_TABLES, userTweetsDdl } from './schema.ts';
 
 export const userTweetsProjection = defineProjection({
