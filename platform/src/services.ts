@@ -14,14 +14,24 @@ export function tokenServiceFor(config: Config): TokenService {
 
 /** The command API, listening on CHIRP_HOST:CHIRP_COMMAND_PORT. */
 export async function startCommandApi(db: Database, config: Config, tokens: TokenService): Promise<RunningServer> {
+  const replays = new ProjectionReplays(db, config);
   const app = createCommandApi({
     store: db.store,
     tokens,
     idempotencyStore: await createSqlIdempotencyStore(db.executor),
     operatorHandles: config.CHIRP_OPERATOR_HANDLES,
-    replays: new ProjectionReplays(db, config),
+    replays,
   });
-  return listen(app, config.CHIRP_HOST, config.CHIRP_COMMAND_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
+  const server = await listen(app, config.CHIRP_HOST, config.CHIRP_COMMAND_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
+  return {
+    url: server.url,
+    close: async () => {
+      // No new replay can start once the server is closed; running ones drop their shadows
+      // while the database is still open.
+      await server.close();
+      await replays.stop();
+    },
+  };
 }
 
 /** The query API, listening on CHIRP_HOST:CHIRP_QUERY_PORT. */

@@ -22,6 +22,14 @@ function eventsOf(h: { users: number; commands: Parameters<typeof buildHistory>[
   );
 }
 
+/** Every index on the projection's tables, by definition (schema-qualified names left out). */
+async function indexes(db: SqlQueryable, projection: Projection): Promise<string[]> {
+  const { rows } = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1::text[])`, [
+    [...(projection.readsTables ?? [])],
+  ]);
+  return rows.map((r) => r.indexdef).sort();
+}
+
 async function dump(db: SqlQueryable, projection: Projection): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const table of projection.readsTables ?? []) out[table] = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => JSON.stringify(r)).sort();
@@ -49,11 +57,14 @@ describe.each(engines)('replaying a projection beside the live one (%s)', (engin
           try {
             await waitForPosition(executor, [name], await store.headPosition(), { timeoutMs: 30_000 });
             const live = await dump(executor, projection);
+            const liveIndexes = await indexes(executor, projection);
             // A read model gone wrong (here: emptied by hand) is what a replay is for.
             for (const table of projection.readsTables ?? []) await executor.query(`DELETE FROM ${table}`);
             const replayed = await replayProjection(store, executor, projection, { batchSize: 37 });
             expect(replayed.position).toBeGreaterThan(0);
             expect(await dump(executor, projection)).toEqual(live);
+            // Reader indexes, left out of the shadow until its catch-up, are all there.
+            expect(await indexes(executor, projection)).toEqual(liveIndexes);
             // The live runner goes on from where it was, on the new tables.
             const last = await appendAll(store, eventsOf(second));
             await waitForPosition(executor, [name], last, { timeoutMs: 30_000 });
@@ -78,6 +89,35 @@ describe.each(engines)('replaying a projection beside the live one (%s)', (engin
     await backend.executor.query(`CREATE SCHEMA IF NOT EXISTS ${shadowSchemaOf('tweets')}`);
     await expect(replayProjection(backend.store, backend.executor, tweets)).rejects.toThrow(ReplayInProgressError);
     await expect(replayProjection(backend.store, backend.executor, tweets, { force: true })).resolves.toMatchObject({ projection: 'tweets' });
+  });
+
+  it('an aborted replay drops its shadow, leaves the live tables as they were, and a new one needs no --force', async () => {
+    const { executor, store } = backend;
+    const profiles = allProjections.find((p) => p.name === 'profiles')!;
+    const last = await appendAll(store, eventsOf({ users: 4, commands: [] }));
+    const runner = new ProjectionRunner(store, executor, profiles, { onError: () => {} });
+    await runner.start();
+    try {
+      await waitForPosition(executor, ['profiles'], last, { timeoutMs: 30_000 });
+      const before = await dump(executor, profiles);
+      const aborter = new AbortController();
+      const shutdown = new Error('shutting down');
+      const replay = replayProjection(store, executor, profiles, {
+        batchSize: 1,
+        signal: aborter.signal,
+        onProgress: (applied) => {
+          if (applied === 2) aborter.abort(shutdown);
+        },
+      });
+      await expect(replay).rejects.toBe(shutdown);
+      const { rows } = await executor.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [shadowSchemaOf('profiles')]);
+      expect(rows).toEqual([]);
+      expect(await dump(executor, profiles)).toEqual(before);
+      await expect(replayProjection(store, executor, profiles)).resolves.toMatchObject({ projection: 'profiles' });
+      expect(await dump(executor, profiles)).toEqual(before);
+    } finally {
+      await runner.stop();
+    }
   });
 
   it.skipIf(engine === 'pglite')('readers get every tweet, never an error or an empty answer, all through a replay (PostgreSQL: concurrent readers)', async () => {

@@ -24,6 +24,12 @@ export interface ReplayOptions {
    * longer match (the home timeline's cache lists, say, which the shadow never fanned out to).
    */
   afterSwitch?: () => Promise<void>;
+  /**
+   * Stops the replay between batches (before the switch, which is never cut short): the shadow
+   * is dropped and the live projection stays as it was. A process shutting down aborts its
+   * replays, so none leaves a shadow behind that the next one would have to `--force` away.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ReplayResult {
@@ -92,6 +98,7 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
     let next = readAhead(position);
     for (;;) {
       const batch = await next;
+      options.signal?.throwIfAborted();
       if (batch.events.length === 0) break;
       const from = position;
       position = batch.events[batch.events.length - 1]!.position;
@@ -107,6 +114,7 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
       await tx.query(`SET LOCAL maintenance_work_mem = '256MB'`);
       await runDdl(tx, projection.readerIndexes ?? []);
     });
+    options.signal?.throwIfAborted();
     await options.onProgress?.(applied, 0, 'switching');
     // 2. The switch.
     const live = await executor.transaction(async (tx) => {

@@ -2,7 +2,7 @@ import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { runDdl } from '../../ddl.ts';
 import { defineProjection, type ProjectedEventOf } from '../../projection.ts';
 import { setMembership, setMemberships, type MembershipChange } from '../membership.ts';
-import { PROFILES_TABLES, PROFILES_VERSION, profilesDdl } from './schema.ts';
+import { PROFILES_TABLES, PROFILES_VERSION, profilesDdl, profilesReaderIndexes } from './schema.ts';
 
 interface CountMove {
   followers: number;
@@ -96,6 +96,7 @@ export const profilesProjection = defineProjection({
   version: PROFILES_VERSION,
   readsTables: PROFILES_TABLES,
   setup: (db) => runDdl(db, profilesDdl),
+  readerIndexes: profilesReaderIndexes,
   on: {
     UserRegistered: (tx, e) => registrationRun(tx, [e]),
     async ProfileUpdated(tx, e) {

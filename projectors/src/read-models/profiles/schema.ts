@@ -12,7 +12,7 @@ export const profilesDdl = [
   `CREATE TABLE IF NOT EXISTS rm_profiles_users (
      user_id          text PRIMARY KEY,
      handle           text NOT NULL,
-     handle_lower     text NOT NULL UNIQUE,
+     handle_lower     text NOT NULL,
      display_name     text NOT NULL,
      bio              text NOT NULL DEFAULT '',
      created_at       timestamptz NOT NULL,
@@ -41,3 +41,9 @@ export const profilesDdl = [
      deleted   boolean NOT NULL
    )`,
 ];
+
+/**
+ * Lookup by handle is the readers' alone. Not UNIQUE: the command side already makes handles
+ * unique (reservation streams), and a read model that re-checks it could only stall on it.
+ */
+export const profilesReaderIndexes = [`CREATE INDEX IF NOT EXISTS rm_profiles_users_handle ON rm_profiles_users (handle_lower)`];
