@@ -70,7 +70,7 @@ describe('chirp projections status', () => {
     const [header, ...rows] = rowsOf(lines.slice(1, -1).join('\n'));
     expect(header).toEqual(['NAME', 'VERSION', 'STATE', 'POSITION', 'LAG', 'BEHIND', 'EVENTS/S', 'LAST ERROR']);
     expect(rows.map((r) => r.slice(0, 5).concat(r.slice(6)))).toEqual([
-      ['profiles', '1', 'running', String(positions[2]), '2', '0.0', '-'],
+      ['profiles', String(profilesProjection.version), 'running', String(positions[2]), '2', '0.0', '-'],
       ['retired-model', '2', 'stopped', String(positions[4]), '0', '0.0', '-'],
       ['tweets', String(tweetsProjection.version), 'stalled', String(positions[0]), '4', '0.0', `apply at ${positions[1]}: duplicate key value violates unique constraint "tweets_pkey"`],
     ]);
@@ -128,7 +128,8 @@ describe('chirp projections list', () => {
     expect(run.code, run.stderr).toBe(0);
     const { items } = JSON.parse(run.stdout) as { items: unknown[] };
     expect(items).toHaveLength(allProjections.length + 1);
-    expect(items[0]).toEqual({ name: 'profiles', version: 1, checkpoint: { version: 1, position: positions[2], state: 'running' } });
+    const version = profilesProjection.version;
+    expect(items[0]).toEqual({ name: 'profiles', version, checkpoint: { version, position: positions[2], state: 'running' } });
     expect(items.at(-1)).toEqual({ name: 'retired-model', version: null, checkpoint: { version: 2, position: positions[4], state: 'stopped' } });
   });
 });
