@@ -67,8 +67,8 @@ export class ReplayInProgressError extends Error {
  *    (projection.ts) — rather than being moved under its feet;
  * 3. the shadow schema is dropped.
  *
- * The events are read inside the switch transaction with the SQL store's own read, so the event
- * store must live in the read models' database (the SQL stores do). The shadow is built with the
+ * The store may live outside the read models' database (EventStoreDB): the switch reads the
+ * events it applies from the store; only the tables and checkpoints must share one database. The shadow is built with the
  * projection's `replica` when it has one (a variant without side effects outside its tables), and
  * its `afterReplay` runs after the switch.
  *
@@ -126,8 +126,13 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
       const raised = row !== null && row.version < projection.version;
       const target = row && !raised ? row.position : position;
       await searchShadowFirst(tx, schema);
+      // The events up to the live position are settled (the live runner has read them), so any
+      // reader returns them: the store's own (EventStoreDB, or the SQL store over another pooled
+      // connection) — except on PGlite, one connection, where a read outside this transaction
+      // would wait for it; there the SQL store's read runs inside it.
+      const readSettled = (from: number) => (executor.engine === 'pglite' ? readAllEvents(tx, from, batchSize) : store.readAll(from, batchSize));
       while (position < target) {
-        const events = (await readAllEvents(tx, position, batchSize)).filter((e) => e.position <= target);
+        const events = (await readSettled(position)).filter((e) => e.position <= target);
         if (events.length === 0) throw new Error(`events up to ${target} were not readable in the switch transaction`);
         await applyBatchInTransaction(tx, projection, events, { from: position, state: 'catching_up', eventsPerSecond: 0 });
         position = events[events.length - 1]!.position;
