@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NewEvent, StoredEvent } from '@chirp/domain/envelope';
+import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
+import { ensureTopic, readTopic } from '../src/kafka-client.ts';
+import { fromKafkaMessage, type ReceivedKafkaMessage } from '../src/kafka-messages.ts';
+import { readRelayCheckpoint, RelayCheckpointConflictError } from '../src/relay-checkpoint.ts';
+import type { RelayConfig } from '../src/relay-config.ts';
+import { startKafkaRelay, type RunningRelay } from '../src/start-kafka-relay.ts';
+import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
+import { freePort } from '../../test-support/ports.ts';
+
+/**
+ * The relay against a real Kafka broker: CHIRP_TEST_KAFKA_BROKERS when set, otherwise a
+ * testcontainers apache/kafka (same image as docker-compose.yml) where a container runtime
+ * answers. Neither → the whole file is skipped and says why (never a stand-in broker).
+ */
+const KAFKA_IMAGE = 'apache/kafka:3.9.0';
+
+interface KafkaSource {
+  brokers: string[];
+  stop(): Promise<void>;
+}
+
+/** How to reach Kafka, or why not (answers within milliseconds when there is no Docker). */
+async function kafkaSource(): Promise<{ start: () => Promise<KafkaSource> } | { skip: string }> {
+  const given = process.env.CHIRP_TEST_KAFKA_BROKERS;
+  if (given) return { start: async () => ({ brokers: given.split(',').map((b) => b.trim()).filter(Boolean), stop: async () => {} }) };
+  const { getContainerRuntimeClient } = await import('testcontainers');
+  try {
+    await getContainerRuntimeClient();
+  } catch (error) {
+    return { skip: `no CHIRP_TEST_KAFKA_BROKERS and no container runtime (${error instanceof Error ? error.message : String(error)})` };
+  }
+  return { start: startKafkaContainer };
+}
+
+/** A single-node KRaft broker advertising a fixed host port (the client must reach what the broker advertises). */
+async function startKafkaContainer(): Promise<KafkaSource> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const port = await freePort();
+  const container = await new GenericContainer(KAFKA_IMAGE)
+    .withExposedPorts({ container: 9092, host: port })
+    .withEnvironment({
+      KAFKA_NODE_ID: '1',
+      KAFKA_PROCESS_ROLES: 'broker,controller',
+      KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+      KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://localhost:${port}`,
+      KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+      KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+    })
+    .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+    .withStartupTimeout(120_000)
+    .start();
+  return { brokers: [`localhost:${port}`], stop: async () => void (await container.stop()) };
+}
+
+const source = await kafkaSource();
+const skipReason = 'skip' in source ? source.skip : null;
+if (skipReason) console.warn(`event-bus/test/relay-kafka.test.ts SKIPPED: ${skipReason}`);
+
+const title = skipReason ? `relay against a real Kafka broker — SKIPPED: ${skipReason}` : 'relay against a real Kafka broker';
+
+describe.skipIf(skipReason !== null)(title, () => {
+  let kafka: KafkaSource;
+  let database: TestDatabase;
+  let executor: SqlExecutor;
+  let store: EventStore;
+  const running: RunningRelay[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const log = (line: Record<string, unknown>) => void logs.push(line);
+  const STREAMS = ['user-a', 'user-b', 'tweet-1', 'tweet-2', 'tweet-3'];
+
+  beforeAll(async () => {
+    if ('skip' in source) return;
+    kafka = await source.start();
+    database = await createTestDatabase('relay_kafka');
+    executor = await openPgExecutor(database.url);
+    store = await createSqlEventStore(executor);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const r of running) await r.stop().catch(() => {});
+    await store?.close();
+    await executor?.close();
+    await database?.drop();
+    await kafka?.stop();
+  });
+
+  /** `count` events appended one by one, streams interleaved; every third one carries a traceparent. */
+  async function appendEvents(count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const streamId = STREAMS[(i * 7 + Math.floor(i / 3)) % STREAMS.length]!;
+      const event: NewEvent = {
+        eventId: randomUUID(),
+        type: 'TestHappened',
+        data: { i, text: `event ${i}` },
+        schemaVersion: 1,
+        occurredAt: new Date().toISOString(),
+        metadata: {
+          correlationId: `c-${i}`,
+          causationId: `c-${i}`,
+          actorUserId: null,
+          ...(i % 3 === 0 ? { traceparent: `00-${randomUUID().replaceAll('-', '')}-${'0'.repeat(15)}1-01` } : {}),
+        },
+      };
+      await store.append(streamId, [event], 'any');
+    }
+  }
+
+  async function allEvents(): Promise<StoredEvent[]> {
+    return store.readAll(0, 1_000_000);
+  }
+
+  async function newTopic(): Promise<RelayConfig> {
+    const topic = `chirp.test.${randomUUID()}`;
+    await ensureTopic({ brokers: kafka.brokers, clientId: 'chirp-relay-test', topic, partitions: 3 });
+    return { brokers: kafka.brokers, topic, clientId: 'chirp-relay-test', batchSize: 7, partitions: 3, name: topic };
+  }
+
+  async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  function read(config: RelayConfig, count: number): Promise<ReceivedKafkaMessage[]> {
+    return readTopic({ brokers: kafka.brokers, clientId: 'chirp-relay-test', topic: config.topic, count, timeoutMs: 20_000 });
+  }
+
+  /** Every event at least once, and per key (partition order) each stream's events in revision order once duplicates are dropped. */
+  function expectNoGapInOrder(messages: ReceivedKafkaMessage[], events: StoredEvent[]): StoredEvent[] {
+    const decoded = messages.map(fromKafkaMessage);
+    expect(new Set(decoded.map((e) => e.position))).toEqual(new Set(events.map((e) => e.position)));
+    for (const stream of STREAMS) {
+      const seen = new Set<number>();
+      const firsts = decoded.filter((e) => e.streamId === stream && !seen.has(e.position) && seen.add(e.position)).map((e) => e.streamRevision);
+      expect(firsts).toEqual(events.filter((e) => e.streamId === stream).map((e) => e.streamRevision));
+      // Within one partition Kafka keeps the relay's send order: every stream's events sit in one partition.
+      expect(new Set(messages.filter((m) => String(m.key) === stream).map((m) => m.partition)).size).toBeLessThanOrEqual(1);
+    }
+    return decoded;
+  }
+
+  it('publishes every event once, keyed by stream, in order, with headers; then tails new ones', async () => {
+    await appendEvents(40);
+    const config = await newTopic();
+    const relay = await startKafkaRelay({ store, executor, config, log });
+    running.push(relay);
+    const events = await allEvents();
+    await until('the relay to catch up', () => relay.relay.position === events.at(-1)!.position);
+    const messages = await read(config, events.length);
+    expect(messages).toHaveLength(events.length);
+    const decoded = expectNoGapInOrder(messages, events);
+    expect(decoded.sort((a, b) => a.position - b.position)).toEqual(events);
+    for (const m of messages) {
+      const e = fromKafkaMessage(m);
+      const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      expect(headers).toMatchObject({
+        'chirp-event-id': e.eventId,
+        'chirp-event-type': 'TestHappened',
+        'chirp-position': String(e.position),
+        'chirp-stream-revision': String(e.streamRevision),
+      });
+      expect(headers.traceparent).toBe(e.metadata.traceparent);
+    }
+    expect((await readRelayCheckpoint(executor, config.name))?.position).toBe(events.at(-1)!.position);
+
+    await appendEvents(5); // live tail
+    const after = await allEvents();
+    await until('the relay to publish new events', () => relay.relay.position === after.at(-1)!.position);
+    expectNoGapInOrder(await read(config, after.length), after);
+    await relay.stop();
+  });
+
+  it('killed between publish and checkpoint: the batch is published again on restart — duplicates, no gap', async () => {
+    const config = await newTopic();
+    const events = await allEvents();
+    let batches = 0;
+    let crash!: (batch: readonly StoredEvent[]) => void;
+    const crashed = new Promise<readonly StoredEvent[]>((resolve) => (crash = resolve));
+    const first = await startKafkaRelay({
+      store,
+      executor,
+      config,
+      log,
+      relay: {
+        initialBackoffMs: 600_000, // after the injected crash it must not retry by itself: it is "dead"
+        afterPublish: (batch) => {
+          if (++batches !== 3) return;
+          crash(batch);
+          throw new Error('injected crash between publish and checkpoint');
+        },
+      },
+    });
+    running.push(first);
+    const lost = await crashed;
+    await first.stop();
+    const checkpoint = (await readRelayCheckpoint(executor, config.name))!.position;
+    expect(checkpoint).toBe(events[2 * config.batchSize - 1]!.position); // two batches checkpointed, the third not
+
+    const second = await startKafkaRelay({ store, executor, config, log });
+    running.push(second);
+    expect(second.relay.position).toBe(checkpoint);
+    await until('the restarted relay to catch up', () => second.relay.position === events.at(-1)!.position);
+    const messages = await read(config, events.length + lost.length);
+    expect(messages).toHaveLength(events.length + lost.length);
+    const decoded = expectNoGapInOrder(messages, events);
+    const counts = new Map<number, number>();
+    for (const e of decoded) counts.set(e.position, (counts.get(e.position) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([p]) => p);
+    expect(twice.sort((a, b) => a - b)).toEqual(lost.map((e) => e.position));
+    await second.stop();
+  });
+
+  it('two relays on one checkpoint: one of them stops with a checkpoint conflict', async () => {
+    const config = await newTopic();
+    const a = await startKafkaRelay({ store, executor, config, log });
+    running.push(a);
+    const head = (await allEvents()).at(-1)!.position;
+    await until('the first relay to catch up', () => a.relay.position === head);
+    const b = await startKafkaRelay({ store, executor, config, log });
+    running.push(b);
+    await appendEvents(3);
+    await until('one relay to stop', () => a.relay.error !== null || b.relay.error !== null);
+    const errors = [a.relay.error, b.relay.error].filter((e) => e !== null);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RelayCheckpointConflictError);
+    await a.stop();
+    await b.stop();
+  });
+});
