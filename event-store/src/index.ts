@@ -9,3 +9,4 @@ export {
   EVENTS_CHANNEL,
   type SqlEventStoreOptions,
 } from './sql/sql-event-store.ts';
+export { createEsdbEventStore, redactEsdbUrl, type EsdbEventStoreOptions } from './esdb/esdb-event-store.ts';

@@ -128,7 +128,20 @@ function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> 
   ]).finally(() => clearTimeout(timer));
 }
 
-export function describeEventStoreContract(adapterName: string, makeStore: () => Promise<ContractStore>): void {
+export interface ContractOptions {
+  /**
+   * How the store treats an event id it holds already. 'refused' (the SQL stores: event ids are
+   * unique across the log) → DuplicateEventError. 'idempotent-retry' (EventStoreDB: ids are not
+   * unique across the log; an exact retry of an append to the same stream at its original
+   * expected revision succeeds again without writing) → only that is checked. The command side
+   * converges either way (command-api/src/stream-command.ts: a keyed command finds its events in
+   * the stream). docs/event-store.md, "Duplicate event ids".
+   */
+  duplicateEventIds?: 'refused' | 'idempotent-retry';
+}
+
+export function describeEventStoreContract(adapterName: string, makeStore: () => Promise<ContractStore>, options: ContractOptions = {}): void {
+  const duplicates = options.duplicateEventIds ?? 'refused';
   describe(`EventStore contract: ${adapterName}`, () => {
     let store: EventStore;
     let cleanup: () => Promise<void>;
@@ -290,7 +303,19 @@ export function describeEventStoreContract(adapterName: string, makeStore: () =>
       });
     });
 
-    describe('duplicate event ids', () => {
+    describe.runIf(duplicates === 'idempotent-retry')('duplicate event ids (idempotent retries)', () => {
+      test('an exact retry of a successful append at its original expected revision succeeds and writes nothing more', async () => {
+        const streamId = newStreamId();
+        const batch = [newEvent(), newEvent()];
+        const first = await store.append(streamId, batch, 'no_stream');
+        const retry = await store.append(streamId, batch, 'no_stream');
+        expect(retry.nextRevision).toBe(first.nextRevision);
+        const stream = await store.readStream(streamId);
+        expect(stream.map((e) => e.eventId)).toEqual(batch.map((e) => e.eventId));
+      });
+    });
+
+    describe.runIf(duplicates === 'refused')('duplicate event ids', () => {
       test('appending an event id again, to any stream, throws DuplicateEventError and writes nothing', async () => {
         const streamId = newStreamId();
         const event = newEvent();

@@ -16,6 +16,11 @@ export const ConfigSchema = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
     CHIRP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    // The event log on EventStoreDB instead of PostgreSQL; read models stay in CHIRP_DATABASE_URL.
+    CHIRP_EVENTSTORE_URL: z
+      .string()
+      .regex(/^esdb(\+discover)?:\/\//, 'must be an esdb:// or esdb+discover:// URL')
+      .optional(),
     CHIRP_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(86_400),
     CHIRP_CONSISTENCY_WAIT_MS: positiveMs.default(2000),
     CHIRP_SHUTDOWN_GRACE_MS: positiveMs.default(5000),
@@ -70,7 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, entryPoint: Ent
 function entryPointIssues(env: Record<string, string | undefined>, entryPoint: EntryPoint): string[] {
   const issues: string[] = [];
   const script = `npm run start:${entryPoint}`;
-  if (entryPoint !== 'all' && !env.CHIRP_DATABASE_URL)
+  // EventStoreDB holds only the log: read models and their checkpoints (committed with them) need PostgreSQL.
+  if (env.CHIRP_EVENTSTORE_URL && !env.CHIRP_DATABASE_URL)
+    issues.push('CHIRP_DATABASE_URL: is required with CHIRP_EVENTSTORE_URL: read models and projector checkpoints stay in PostgreSQL');
+  else if (entryPoint !== 'all' && !env.CHIRP_DATABASE_URL)
     issues.push(`CHIRP_DATABASE_URL: is required by ${script}: separate processes cannot share the embedded PGlite directory (use npm start for the all-in-one setup)`);
   // In production the schema already demands the secret; saying it twice helps nobody.
   if (env.CHIRP_JWT_SECRET || entryPoint === 'projectors' || env.NODE_ENV === 'production') return issues;

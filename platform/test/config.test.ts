@@ -76,3 +76,40 @@ describe('configuration', () => {
     });
   });
 });
+
+describe('CHIRP_EVENTSTORE_URL', () => {
+  const pg = 'postgres://chirp@db.internal/chirp';
+  const secret = 's'.repeat(32);
+
+  it('is optional and unset by default', () => {
+    expect(loadConfig({}).CHIRP_EVENTSTORE_URL).toBeUndefined();
+  });
+
+  it('accepts esdb:// and esdb+discover:// URLs', () => {
+    for (const url of ['esdb://127.0.0.1:2113?tls=false', 'esdb+discover://admin:changeit@cluster.internal:2113']) {
+      expect(loadConfig({ CHIRP_EVENTSTORE_URL: url, CHIRP_DATABASE_URL: pg, CHIRP_JWT_SECRET: secret }).CHIRP_EVENTSTORE_URL).toBe(url);
+    }
+  });
+
+  it('refuses other schemes, naming the variable', () => {
+    for (const url of ['http://127.0.0.1:2113', 'tcp://127.0.0.1:1113', 'esdb:/x', 'kurrentdb://127.0.0.1:2113']) {
+      expect(() => loadConfig({ CHIRP_EVENTSTORE_URL: url, CHIRP_DATABASE_URL: pg, CHIRP_JWT_SECRET: secret })).toThrow(
+        /CHIRP_EVENTSTORE_URL: must be an esdb:\/\/ or esdb\+discover:\/\/ URL/,
+      );
+    }
+  });
+
+  it.each(['all', 'command-api', 'query-api', 'projectors'] as const)('%s: needs CHIRP_DATABASE_URL for read models and checkpoints, and says why', (entry) => {
+    const env = { CHIRP_EVENTSTORE_URL: 'esdb://127.0.0.1:2113?tls=false', CHIRP_JWT_SECRET: secret };
+    expect(() => loadConfig(env, entry)).toThrow(
+      /CHIRP_DATABASE_URL: is required with CHIRP_EVENTSTORE_URL: read models and projector checkpoints stay in PostgreSQL/,
+    );
+    // One message about the missing database, not two.
+    try {
+      loadConfig(env, entry);
+    } catch (error) {
+      expect((error as Error).message.match(/CHIRP_DATABASE_URL/g)).toHaveLength(1);
+    }
+    expect(loadConfig({ ...env, CHIRP_DATABASE_URL: pg }, entry).CHIRP_DATABASE_URL).toBe(pg);
+  });
+});
