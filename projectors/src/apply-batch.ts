@@ -74,6 +74,16 @@ export async function applyBatchInTransaction(
     state: checkpoint.state,
     eventsPerSecond: checkpoint.eventsPerSecond,
   });
+  await applyDecodedEvents(tx, projection, decoded);
+}
+
+/**
+ * Applies decoded events inside the caller's transaction — set-based through `applyBatch` when
+ * the projection has one, else one by one — naming the failing event (ProjectionApplyError).
+ * The checkpoint is the caller's: a position (above) or a Kafka partition's offset
+ * (feeds/partition-offsets.ts).
+ */
+export async function applyDecodedEvents(tx: SqlQueryable, projection: Projection, decoded: readonly ProjectedEvent[]): Promise<void> {
   if (projection.applyBatch && decoded.length > 1) {
     try {
       await projection.applyBatch(tx, decoded);
