@@ -3,8 +3,12 @@
  * consumer side decodes. docs/event-bus.md.
  */
 export {
+  decodeKafkaRecord,
   ENVELOPE_FORMAT_VERSION,
   fromKafkaMessage,
+  MARKER_KEY,
+  toMarkerMessages,
+  type KafkaRecord,
   HEADER,
   MalformedKafkaMessageError,
   toKafkaMessage,
@@ -12,7 +16,21 @@ export {
   type ReceivedHeaderValue,
   type ReceivedKafkaMessage,
 } from './kafka-messages.ts';
-export { connectPublisher, ensureTopic, KafkaUnreachableError, readTopic, type EventPublisher, type KafkaConnectionOptions } from './kafka-client.ts';
+export {
+  connectPublisher,
+  consumePartitions,
+  ensureTopic,
+  fetchPartitionCount,
+  KafkaUnreachableError,
+  PartitionOffsetGapError,
+  readTopic,
+  type ConsumePartitionsOptions,
+  type DeliveredPartitionBatch,
+  type EventPublisher,
+  type KafkaConnectionOptions,
+  type PartitionConsumer,
+  type PartitionFailure,
+} from './kafka-client.ts';
 export {
   DEFAULT_BATCH_SIZE,
   DEFAULT_CLIENT_ID,

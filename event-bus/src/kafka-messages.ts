@@ -23,13 +23,20 @@ export const HEADER = {
   streamRevision: 'chirp-stream-revision',
   schemaVersion: 'chirp-schema-version',
   traceparent: 'traceparent',
+  /** Present only on relay position markers (toMarkerMessages): the position, decimal. */
+  marker: 'chirp-marker',
 } as const;
+
+/** The key of every position marker: not a stream id (stream ids are `<kind>-<id>`), never compacted on. */
+export const MARKER_KEY = 'chirp-marker';
 
 /** A message to produce: all strings, so any Kafka client can send it as is. */
 export interface OutgoingKafkaMessage {
   key: string;
   value: string;
   headers: Record<string, string>;
+  /** Set only on markers, which go to one explicit partition each; events are placed by their key. */
+  partition?: number;
 }
 
 /** A header as Kafka clients hand it over (kafkajs: Buffer, string, or an array for repeated keys). */
@@ -182,4 +189,56 @@ function readHeaders(raw: Readonly<Record<string, ReceivedHeaderValue>>, fail: (
 
 function asText(value: Buffer | string): string {
   return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+/**
+ * Position markers (docs/event-bus.md, "The consumer side"): after the broker acknowledged a batch
+ * ending at `position`, the relay sends one marker carrying it to EVERY partition. Within a
+ * partition it then follows every event ≤ position and precedes every later one, so a consumer
+ * that applied marker P in every partition has applied every event ≤ P. A re-sent marker is
+ * harmless: consumers keep the highest one they saw.
+ */
+export function toMarkerMessages(position: number, partitionCount: number): OutgoingKafkaMessage[] {
+  if (!Number.isSafeInteger(position) || position < 0) throw new RangeError(`marker position must be a non-negative safe integer, not ${position}`);
+  if (!Number.isInteger(partitionCount) || partitionCount < 1) throw new RangeError(`partition count must be a positive integer, not ${partitionCount}`);
+  const value = JSON.stringify({ marker: true, position });
+  const headers = { [HEADER.formatVersion]: ENVELOPE_FORMAT_VERSION, [HEADER.contentType]: 'application/json', [HEADER.marker]: String(position) };
+  return Array.from({ length: partitionCount }, (_, partition) => ({ key: MARKER_KEY, value, headers: { ...headers }, partition }));
+}
+
+/** What one record of the topic is: an event, or a relay position marker. */
+export type KafkaRecord = { kind: 'event'; event: StoredEvent } | { kind: 'marker'; position: number };
+
+const MarkerValue = z.compile(z.object({ marker: z.literal(true), position: nonNegativeInt }));
+
+/**
+ * Record → event or marker. A record is a marker when it carries the `chirp-marker` header; its
+ * key, header and value must then agree (as for events, a disagreement is not guessed around).
+ * Anything else is decoded as an event (fromKafkaMessage). Throws MalformedKafkaMessageError
+ * naming topic/partition/offset.
+ */
+export function decodeKafkaRecord(message: ReceivedKafkaMessage): KafkaRecord {
+  const fail = (detail: string): never => {
+    throw new MalformedKafkaMessageError(message.topic, message.partition, message.offset, detail);
+  };
+  const headers = readHeaders(message.headers ?? {}, fail);
+  const header = headers.get(HEADER.marker);
+  if (header === undefined) return { kind: 'event', event: fromKafkaMessage(message) };
+  const version = headers.get(HEADER.formatVersion);
+  if (version !== undefined && version !== ENVELOPE_FORMAT_VERSION) {
+    fail(`envelope format version ${version} is not supported (this consumer reads version ${ENVELOPE_FORMAT_VERSION})`);
+  }
+  const key = message.key === null ? null : asText(message.key);
+  if (key !== null && key !== MARKER_KEY) fail(`a position marker has the key ${JSON.stringify(key)} (expected ${JSON.stringify(MARKER_KEY)} or none)`);
+  if (message.value === null) return fail('a position marker has an empty value');
+  let json: unknown;
+  try {
+    json = JSON.parse(asText(message.value));
+  } catch (error) {
+    return fail(`the marker value is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const parsed = MarkerValue.safeParse(json);
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => `marker value.${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (header !== String(parsed.data.position)) fail(`header ${HEADER.marker} is ${JSON.stringify(header)} but the marker value says ${parsed.data.position}`);
+  return { kind: 'marker', position: parsed.data.position };
 }

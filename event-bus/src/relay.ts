@@ -1,7 +1,7 @@
 import type { StoredEvent } from '@chirp/domain/envelope';
 import { CorruptEventError, type EventStore, type SqlExecutor, type Subscription } from '@chirp/event-store';
 import type { EventPublisher } from './kafka-client.ts';
-import { toKafkaMessage } from './kafka-messages.ts';
+import { toKafkaMessage, toMarkerMessages } from './kafka-messages.ts';
 import { ProgressLog } from './progress-log.ts';
 import { advanceRelayCheckpoint, openRelayCheckpoint, readRelayCheckpoint, RelayCheckpointConflictError } from './relay-checkpoint.ts';
 
@@ -162,6 +162,11 @@ export class KafkaRelay {
     const to = events[events.length - 1]!.position;
     stage.now = 'publish';
     await this.publisher.publish(this.options.topic, events.map(toKafkaMessage));
+    // Only after the events' ack: a marker P in a partition must follow every event ≤ P there
+    // (docs/event-bus.md, "Position markers"). A failure here re-sends the batch (duplicates) and
+    // its markers; a re-sent marker is harmless. The count is asked per batch (the publisher caches
+    // it for a minute), so a partition added later gets markers too.
+    await this.publisher.publish(this.options.topic, toMarkerMessages(to, await this.publisher.partitionCount(this.options.topic)));
     await this.options.afterPublish?.(events);
     stage.now = 'checkpoint';
     try {

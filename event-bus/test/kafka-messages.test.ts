@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { StoredEvent } from '@chirp/domain/envelope';
 import {
+  decodeKafkaRecord,
   ENVELOPE_FORMAT_VERSION,
+  MARKER_KEY,
+  toMarkerMessages,
   fromKafkaMessage,
   HEADER,
   MalformedKafkaMessageError,
@@ -144,5 +147,70 @@ describe('fromKafkaMessage', () => {
     expect(error.message).toMatch(/^malformed Chirp event message in topic chirp\.events, partition 2, offset 1234: /);
     expect(error.message).toMatch(detail);
     expect({ topic: error.topic, partition: error.partition, offset: error.offset }).toEqual({ topic: 'chirp.events', partition: 2, offset: '1234' });
+  });
+});
+
+describe('position markers', () => {
+  it('sends one marker per partition, each to its explicit partition, carrying the position', () => {
+    const markers = toMarkerMessages(4211, 3);
+    expect(markers.map((m) => m.partition)).toEqual([0, 1, 2]);
+    for (const m of markers) {
+      expect(m.key).toBe(MARKER_KEY);
+      expect(m.headers[HEADER.marker]).toBe('4211');
+      expect(m.headers[HEADER.formatVersion]).toBe(ENVELOPE_FORMAT_VERSION);
+      expect(JSON.parse(m.value)).toEqual({ marker: true, position: 4211 });
+    }
+  });
+
+  it('refuses a position or a partition count that cannot be right', () => {
+    expect(() => toMarkerMessages(-1, 3)).toThrow(RangeError);
+    expect(() => toMarkerMessages(1.5, 3)).toThrow(RangeError);
+    expect(() => toMarkerMessages(10, 0)).toThrow(RangeError);
+  });
+
+  it('tells markers from events (Buffers or strings, with or without a key)', () => {
+    const [marker] = toMarkerMessages(77, 1);
+    expect(decodeKafkaRecord(received(marker!))).toEqual({ kind: 'marker', position: 77 });
+    expect(decodeKafkaRecord({ ...received(marker!), key: null, value: marker!.value })).toEqual({ kind: 'marker', position: 77 });
+    const e = event();
+    expect(decodeKafkaRecord(received(toKafkaMessage(e)))).toEqual({ kind: 'event', event: e });
+  });
+
+  it('decodes any event as an event and any marker as itself', () => {
+    fc.assert(
+      fc.property(storedEvent, fc.nat({ max: Number.MAX_SAFE_INTEGER }), (e, position) => {
+        expect(decodeKafkaRecord(received(toKafkaMessage(e)))).toEqual({ kind: 'event', event: fromKafkaMessage(received(toKafkaMessage(e))) });
+        expect(decodeKafkaRecord(received(toMarkerMessages(position, 1)[0]!))).toEqual({ kind: 'marker', position });
+      }),
+    );
+  });
+
+  it('refuses a malformed marker, naming topic, partition and offset', () => {
+    const [m] = toMarkerMessages(5, 1);
+    const bad: Array<[Partial<ReceivedKafkaMessage>, RegExp]> = [
+      [{ value: Buffer.from('{"marker":true,"position":6}') }, /header chirp-marker is "5" but the marker value says 6/],
+      [{ value: Buffer.from('not json') }, /the marker value is not JSON/],
+      [{ value: null }, /a position marker has an empty value/],
+      [{ value: Buffer.from('{"marker":true,"position":-5}') }, /marker value\.position/],
+      [{ key: Buffer.from('tweet-1') }, /a position marker has the key "tweet-1"/],
+      [{ headers: { [HEADER.marker]: Buffer.from('5'), [HEADER.formatVersion]: Buffer.from('9') } }, /envelope format version 9 is not supported/],
+      [{ headers: { [HEADER.marker]: [Buffer.from('5'), Buffer.from('6')] } }, /header chirp-marker appears 2 times/],
+    ];
+    for (const [change, message] of bad) {
+      let error: unknown;
+      try {
+        decodeKafkaRecord(received(m!, change));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MalformedKafkaMessageError);
+      expect((error as Error).message).toMatch(/topic chirp\.events, partition 2, offset 1234/);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  it('a message without the marker header is an event, and a broken one says so', () => {
+    const e = toKafkaMessage(event());
+    expect(() => decodeKafkaRecord(received(e, { value: Buffer.from('{}') }))).toThrow(MalformedKafkaMessageError);
   });
 });

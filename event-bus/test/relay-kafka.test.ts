@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewEvent, StoredEvent } from '@chirp/domain/envelope';
 import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import { ensureTopic, readTopic } from '../src/kafka-client.ts';
-import { fromKafkaMessage, type ReceivedKafkaMessage } from '../src/kafka-messages.ts';
+import { decodeKafkaRecord, fromKafkaMessage, HEADER, type ReceivedKafkaMessage } from '../src/kafka-messages.ts';
 import { readRelayCheckpoint, RelayCheckpointConflictError } from '../src/relay-checkpoint.ts';
 import type { RelayConfig } from '../src/relay-config.ts';
 import { startKafkaRelay, type RunningRelay } from '../src/start-kafka-relay.ts';
@@ -131,8 +131,42 @@ describe.skipIf(skipReason !== null)(title, () => {
     }
   }
 
-  function read(config: RelayConfig, count: number): Promise<ReceivedKafkaMessage[]> {
-    return readTopic({ brokers: kafka.brokers, clientId: 'chirp-relay-test', topic: config.topic, count, timeoutMs: 20_000 });
+  const isMarker = (m: ReceivedKafkaMessage) => m.headers?.[HEADER.marker] !== undefined;
+
+  /** The topic's first `count` events (position markers left out). */
+  async function read(config: RelayConfig, count: number): Promise<ReceivedKafkaMessage[]> {
+    const all = await readTopic({ brokers: kafka.brokers, clientId: 'chirp-relay-test', topic: config.topic, count, timeoutMs: 20_000, counts: (m) => !isMarker(m) });
+    return all.filter((m) => !isMarker(m));
+  }
+
+  /**
+   * Every record until each partition has its marker for `last`: per partition, markers never go
+   * down, and every event sits before the first marker ≥ its position and after every marker below it.
+   */
+  async function expectMarkers(config: RelayConfig, last: number): Promise<void> {
+    const all = await readTopic({
+      brokers: kafka.brokers,
+      clientId: 'chirp-relay-test',
+      topic: config.topic,
+      count: config.partitions,
+      timeoutMs: 20_000,
+      counts: (m) => isMarker(m) && String(m.headers?.[HEADER.marker]) === String(last),
+    });
+    for (let partition = 0; partition < config.partitions; partition++) {
+      let marker = 0;
+      let sawLast = false;
+      for (const m of all.filter((x) => x.partition === partition)) {
+        const record = decodeKafkaRecord(m);
+        if (record.kind === 'marker') {
+          expect(record.position).toBeGreaterThanOrEqual(marker);
+          marker = record.position;
+          sawLast ||= record.position === last;
+        } else {
+          expect(record.event.position).toBeGreaterThan(marker);
+        }
+      }
+      expect(sawLast, `partition ${partition} has the marker ${last}`).toBe(true);
+    }
   }
 
   /** Every event at least once, and per key (partition order) each stream's events in revision order once duplicates are dropped. */
@@ -172,6 +206,7 @@ describe.skipIf(skipReason !== null)(title, () => {
       expect(headers.traceparent).toBe(e.metadata.traceparent);
     }
     expect((await readRelayCheckpoint(executor, config.name))?.position).toBe(events.at(-1)!.position);
+    await expectMarkers(config, events.at(-1)!.position);
 
     await appendEvents(5); // live tail
     const after = await allEvents();

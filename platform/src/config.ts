@@ -1,4 +1,6 @@
 import { z } from 'zod';
+// The relay's parsing of the Kafka variables, reused (deep import: the package index loads kafkajs).
+import { RelayConfigSchema } from '@chirp/event-bus/relay-config';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveMs = z.coerce.number().int().min(0).max(600_000);
@@ -39,6 +41,9 @@ export const ConfigSchema = z
     CHIRP_PULLED_LIST_CACHE_MS: positiveMs.default(250),
     CHIRP_INACTIVE_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     CHIRP_TREND_MIN_AUTHORS: z.coerce.number().int().min(1).max(1_000_000).default(5),
+    // Where projectors read events: the event store (default) or the relay's Kafka topic
+    // (docs/event-bus.md, "The consumer side"); `kafka` needs the CHIRP_KAFKA_* variables.
+    CHIRP_FEED: z.enum(['store', 'kafka']).default('store'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)
@@ -60,9 +65,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, entryPoint: Ent
   const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => (k.startsWith('CHIRP_') || k === 'NODE_ENV') && v !== ''));
   const parsed = ConfigSchema.safeParse(relevant);
   const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  issues.push(...entryPointIssues(relevant, entryPoint));
+  issues.push(...entryPointIssues(relevant, entryPoint), ...kafkaFeedIssues(relevant));
   if (issues.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration:\n${issues.map((l) => `  ${l}`).join('\n')}`);
   return parsed.data;
+}
+
+/** Where projectors fed by Kafka read: the relay's broker and topic settings. */
+export interface KafkaFeedConfig {
+  brokers: string[];
+  topic: string;
+  clientId: string;
+}
+
+/** Default client id of Kafka-fed projectors (CHIRP_KAFKA_CLIENT_ID overrides it, as for the relay). */
+export const PROJECTORS_KAFKA_CLIENT_ID = 'chirp-projectors';
+
+/**
+ * The relay's own definitions of the variables the projectors share with it (one rule for a broker
+ * list and a topic name); the relay-only ones (batch size, partitions, checkpoint name) are not
+ * checked here, so a bad relay setting does not stop the projectors.
+ */
+const KafkaFeedSchema = RelayConfigSchema.pick({ CHIRP_KAFKA_BROKERS: true, CHIRP_KAFKA_TOPIC: true, CHIRP_KAFKA_CLIENT_ID: true });
+
+function parseKafkaFeed(env: Record<string, string | undefined>): { config: KafkaFeedConfig } | { issues: string[] } {
+  // The relay's message for a missing broker list names start:relay; say why the projectors need it.
+  if (!env.CHIRP_KAFKA_BROKERS) return { issues: ['CHIRP_KAFKA_BROKERS: is required with CHIRP_FEED=kafka: comma-separated host:port of Kafka brokers'] };
+  const relevant = Object.fromEntries(Object.keys(KafkaFeedSchema.shape).flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
+  const parsed = KafkaFeedSchema.safeParse(relevant);
+  if (!parsed.success) return { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+  return {
+    config: {
+      brokers: parsed.data.CHIRP_KAFKA_BROKERS,
+      topic: parsed.data.CHIRP_KAFKA_TOPIC,
+      // The relay's default id is chirp-relay; projectors are told apart in broker logs and quotas.
+      clientId: relevant.CHIRP_KAFKA_CLIENT_ID ? parsed.data.CHIRP_KAFKA_CLIENT_ID : PROJECTORS_KAFKA_CLIENT_ID,
+    },
+  };
+}
+
+function kafkaFeedIssues(env: Record<string, string | undefined>): string[] {
+  if (env.CHIRP_FEED !== 'kafka') return [];
+  const result = parseKafkaFeed(env);
+  return 'issues' in result ? result.issues : [];
+}
+
+/** The Kafka settings of CHIRP_FEED=kafka; throws ConfigError naming the variable (as loadConfig does). */
+export function loadKafkaFeedConfig(env: NodeJS.ProcessEnv = process.env): KafkaFeedConfig {
+  const result = parseKafkaFeed(env);
+  if ('issues' in result) throw new ConfigError(`invalid configuration:\n${result.issues.map((l) => `  ${l}`).join('\n')}`);
+  return result.config;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, loadKafkaFeedConfig, PROJECTORS_KAFKA_CLIENT_ID } from '../src/config.ts';
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -111,5 +111,41 @@ describe('CHIRP_EVENTSTORE_URL', () => {
       expect((error as Error).message.match(/CHIRP_DATABASE_URL/g)).toHaveLength(1);
     }
     expect(loadConfig({ ...env, CHIRP_DATABASE_URL: pg }, entry).CHIRP_DATABASE_URL).toBe(pg);
+  });
+});
+
+describe('CHIRP_FEED', () => {
+  const projectors = { CHIRP_DATABASE_URL: 'postgres://chirp@db/chirp' };
+
+  it('defaults to the event store', () => {
+    expect(loadConfig({}).CHIRP_FEED).toBe('store');
+  });
+
+  it('refuses values other than store and kafka', () => {
+    expect(() => loadConfig({ CHIRP_FEED: 'nats' })).toThrow(/CHIRP_FEED: /);
+  });
+
+  it('kafka needs CHIRP_KAFKA_BROKERS, and says why', () => {
+    expect(() => loadConfig({ ...projectors, CHIRP_FEED: 'kafka' }, 'projectors')).toThrow(
+      /CHIRP_KAFKA_BROKERS: is required with CHIRP_FEED=kafka: comma-separated host:port of Kafka brokers/,
+    );
+    expect(() => loadKafkaFeedConfig({})).toThrow(ConfigError);
+  });
+
+  it('kafka checks brokers and topic with the relay\'s rules, and ignores the relay-only variables', () => {
+    expect(() => loadConfig({ ...projectors, CHIRP_FEED: 'kafka', CHIRP_KAFKA_BROKERS: 'kafka' }, 'projectors')).toThrow(
+      /CHIRP_KAFKA_BROKERS\.0: "kafka" is not host:port/,
+    );
+    expect(() => loadConfig({ ...projectors, CHIRP_FEED: 'kafka', CHIRP_KAFKA_BROKERS: 'k:9092', CHIRP_KAFKA_TOPIC: 'a/b' }, 'projectors')).toThrow(
+      /CHIRP_KAFKA_TOPIC: /,
+    );
+    const env = { ...projectors, CHIRP_FEED: 'kafka', CHIRP_KAFKA_BROKERS: 'k1:9092, k2:9093', CHIRP_RELAY_BATCH_SIZE: 'lots' };
+    expect(loadConfig(env, 'projectors').CHIRP_FEED).toBe('kafka');
+    expect(loadKafkaFeedConfig(env)).toEqual({ brokers: ['k1:9092', 'k2:9093'], topic: 'chirp.events', clientId: PROJECTORS_KAFKA_CLIENT_ID });
+    expect(loadKafkaFeedConfig({ ...env, CHIRP_KAFKA_TOPIC: 't', CHIRP_KAFKA_CLIENT_ID: 'me' })).toMatchObject({ topic: 't', clientId: 'me' });
+  });
+
+  it('store ignores the Kafka variables', () => {
+    expect(loadConfig({ CHIRP_KAFKA_BROKERS: 'not a broker list' }).CHIRP_FEED).toBe('store');
   });
 });

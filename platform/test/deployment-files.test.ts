@@ -36,7 +36,7 @@ const RELAY_VARIABLES = ['CHIRP_KAFKA_BROKERS', 'CHIRP_KAFKA_TOPIC', 'CHIRP_KAFK
 const RELAY_ENTRY = 'platform/src/bin/start-relay.ts';
 
 const CONFIG_VARIABLES = new Set(Object.keys(ConfigSchema.shape));
-/** Only the relay reads the relay's variables (until projectors consume Kafka: CHIRP_FEED=kafka, planned). */
+/** Only the relay reads the relay's variables here: the compose projectors run on the store feed (with CHIRP_FEED=kafka they would read the brokers and topic too). */
 const RELAY_KNOWN_VARIABLES = new Set([...CONFIG_VARIABLES, ...Object.keys(RelayConfigSchema.shape), ...RELAY_VARIABLES]);
 const CONFIG_DEFAULTS = ConfigSchema.parse({});
 /** platform/src/bin/*: runService's stopWithin(CHIRP_SHUTDOWN_GRACE_MS + 25 s). */

@@ -1,0 +1,54 @@
+import type { SqlExecutor } from '@chirp/event-store/sql/executor';
+import type { Projection } from '../projection.ts';
+import { KafkaProjectionConsumer, type KafkaFeedOptions } from './kafka-projection-consumer.ts';
+
+export interface StartKafkaProjectorsOptions extends KafkaFeedOptions {
+  /** Run only these projections (by name); unknown names are an error. */
+  only?: readonly string[];
+}
+
+/** What start-projectors holds with CHIRP_FEED=kafka: the counterpart of ProjectorHost. */
+export interface KafkaProjectorHost {
+  readonly consumers: readonly KafkaProjectionConsumer[];
+  consumer(name: string): KafkaProjectionConsumer | undefined;
+  /** Stops every consumer (each lets its batch in flight commit). */
+  stop(): Promise<void>;
+}
+
+/**
+ * One Kafka consumer (its own group) per projection, optionally a subset; if one fails to start
+ * (unreachable brokers, an older version in the database), the started ones are stopped again.
+ */
+export async function startKafkaProjectors(
+  executor: SqlExecutor,
+  projections: readonly Projection[],
+  options: StartKafkaProjectorsOptions,
+): Promise<KafkaProjectorHost> {
+  const names = new Set<string>();
+  for (const p of projections) {
+    if (names.has(p.name)) throw new Error(`two projections are named ${p.name}`);
+    names.add(p.name);
+  }
+  const unknown = (options.only ?? []).filter((n) => !names.has(n));
+  if (unknown.length > 0) throw new Error(`unknown projection(s) ${unknown.join(', ')}; known: ${[...names].join(', ')}`);
+  const { only, ...feed } = options;
+  const selected = only ? projections.filter((p) => only.includes(p.name)) : projections;
+  const consumers = selected.map((p) => new KafkaProjectionConsumer(executor, p, feed));
+  const started: KafkaProjectionConsumer[] = [];
+  try {
+    for (const consumer of consumers) {
+      await consumer.start();
+      started.push(consumer);
+    }
+  } catch (err) {
+    await Promise.all(started.map((c) => c.stop()));
+    throw err;
+  }
+  return {
+    consumers,
+    consumer: (name) => consumers.find((c) => c.name === name),
+    async stop() {
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+  };
+}
