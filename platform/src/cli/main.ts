@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from './cli-context.ts';
 import { EXIT_INTERRUPTED, reportError } from './cli-errors.ts';
 import { registerEventsExport } from './events-export-command.ts';
+import { registerEventsTail } from './events-tail-command.ts';
 import { registerProjectionsList } from './projections-list-command.ts';
 import { registerProjectionsReplay } from './projections-replay-command.ts';
 import { registerProjectionsStatus } from './projections-status-command.ts';
@@ -24,6 +25,7 @@ function buildProgram(context: CliContext): Command {
   // Settings given above are copied to subcommands created with .command(), so register below.
   const events = program.command('events').description('the event log');
   registerEventsExport(events, context);
+  registerEventsTail(events, context);
   const projections = program.command('projections').description('projections (read models) and their checkpoints');
   registerProjectionsList(projections, context);
   registerProjectionsStatus(projections, context);
