@@ -193,13 +193,7 @@ export async function fetchPartitionCount(o: KafkaConnectionOptions & { topic: s
 
 /** Creates the topic if it does not exist (tests and first set-up; production topics are usually made by ops). */
 export async function ensureTopic(o: KafkaConnectionOptions & { topic: string; partitions: number }): Promise<void> {
-  const admin = new Kafka(kafkaConfig(o)).admin();
-  try {
-    await within(o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, admin.connect(), 'connecting');
-  } catch (error) {
-    await giveUp(admin);
-    throw new KafkaUnreachableError(o.brokers, describe(error));
-  }
+  const admin = await connectAdmin(o);
   try {
     await admin.createTopics({ topics: [{ topic: o.topic, numPartitions: o.partitions }], waitForLeaders: true });
   } finally {
