@@ -9,6 +9,20 @@ import type { NewEvent, StoredEvent } from '@chirp/domain/envelope';
  */
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
 
+/** Whether a stream whose last event has revision `actual` (-1: no stream) satisfies `expected`. */
+export function satisfiesExpected(expected: ExpectedRevision, actual: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return actual === -1;
+    case 'stream_exists':
+      return actual >= 0;
+    default:
+      return actual === expected;
+  }
+}
+
 export interface AppendResult {
   /** Global position of the last appended event: the command's consistency token. */
   position: number;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CorruptEventError } from '../src/port.ts';
+import { CorruptEventError, satisfiesExpected } from '../src/port.ts';
 import {
   chunkStartOf,
   compareEsdbPositions,
@@ -9,7 +9,6 @@ import {
   isSystemEventType,
   positionToNumber,
   readStartAfter,
-  satisfiesExpected,
   toEsdbEvent,
   toEsdbExpectedRevision,
   toEsdbMetadata,

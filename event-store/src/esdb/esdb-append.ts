@@ -1,7 +1,7 @@
 import type { NewEvent } from '@chirp/domain/envelope';
-import { DuplicateEventError, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
+import { DuplicateEventError, satisfiesExpected, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
 import type { EsdbConnection } from './esdb-client.ts';
-import { fromEsdbCurrentRevision, positionToNumber, satisfiesExpected, toEsdbEvent, toEsdbExpectedRevision } from './esdb-mapping.ts';
+import { fromEsdbCurrentRevision, positionToNumber, toEsdbEvent, toEsdbExpectedRevision } from './esdb-mapping.ts';
 
 /**
  * The append on EventStoreDB: argument checks, one `appendToStream`, and the mapping of its

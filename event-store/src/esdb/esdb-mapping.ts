@@ -69,20 +69,6 @@ export function fromEsdbCurrentRevision(current: EsdbCurrentRevision): number {
   return current === 'no_stream' ? -1 : toSafeNumber(current, 'stream revision');
 }
 
-/** Whether a stream whose last event has revision `actual` (-1: none) satisfies `expected`. */
-export function satisfiesExpected(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Positions.
 //

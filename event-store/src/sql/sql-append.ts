@@ -1,5 +1,5 @@
 import type { NewEvent } from '@chirp/domain/envelope';
-import { DuplicateEventError, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
+import { DuplicateEventError, satisfiesExpected, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision } from '../port.ts';
 import { APPEND_FUNCTION, BOUND_EXCEEDED_SQLSTATE, EVENTS_PER_TRANSACTION, type AppendOutcome } from './append-function.ts';
 import { EVENTS_CHANNEL } from './event-notifier.ts';
 import { encodeEvents } from './event-rows.ts';
@@ -15,20 +15,6 @@ function checkExpected(expected: ExpectedRevision): void {
   if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return;
   if (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0) {
     throw new RangeError(`expected revision must be 'any', 'no_stream', 'stream_exists' or a revision >= 0, got ${String(expected)}`);
-  }
-}
-
-/** Whether a stream whose last event has revision `actual` (-1: no stream) satisfies `expected`. */
-function satisfies(expected: ExpectedRevision, actual: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actual === -1;
-    case 'stream_exists':
-      return actual >= 0;
-    default:
-      return actual === expected;
   }
 }
 
@@ -150,6 +136,6 @@ async function emptyAppend(db: SqlQueryable, streamId: string, expected: Expecte
     [streamId],
   );
   const actual = rows[0]?.revision ?? -1;
-  if (!satisfies(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
+  if (!satisfiesExpected(expected, actual)) throw new WrongExpectedRevisionError(streamId, expected, actual);
   return { position: rows[0]?.position ?? 0, nextRevision: actual };
 }
