@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
 import type { Projection } from '../projection.ts';
+import { selectProjections, startAllOrNone } from '../projector-host.ts';
 import { KafkaProjectionConsumer, type KafkaFeedOptions } from './kafka-projection-consumer.ts';
 
 export interface StartKafkaProjectorsOptions extends KafkaFeedOptions {
@@ -24,26 +25,9 @@ export async function startKafkaProjectors(
   projections: readonly Projection[],
   options: StartKafkaProjectorsOptions,
 ): Promise<KafkaProjectorHost> {
-  const names = new Set<string>();
-  for (const p of projections) {
-    if (names.has(p.name)) throw new Error(`two projections are named ${p.name}`);
-    names.add(p.name);
-  }
-  const unknown = (options.only ?? []).filter((n) => !names.has(n));
-  if (unknown.length > 0) throw new Error(`unknown projection(s) ${unknown.join(', ')}; known: ${[...names].join(', ')}`);
   const { only, ...feed } = options;
-  const selected = only ? projections.filter((p) => only.includes(p.name)) : projections;
-  const consumers = selected.map((p) => new KafkaProjectionConsumer(executor, p, feed));
-  const started: KafkaProjectionConsumer[] = [];
-  try {
-    for (const consumer of consumers) {
-      await consumer.start();
-      started.push(consumer);
-    }
-  } catch (err) {
-    await Promise.all(started.map((c) => c.stop()));
-    throw err;
-  }
+  const consumers = selectProjections(projections, only).map((p) => new KafkaProjectionConsumer(executor, p, feed));
+  await startAllOrNone(consumers);
   return {
     consumers,
     consumer: (name) => consumers.find((c) => c.name === name),
