@@ -4,7 +4,6 @@ import { freePort } from '../../test-support/ports.ts';
  * How a broker test reaches a real Kafka: CHIRP_TEST_KAFKA_BROKERS when set, otherwise a
  * testcontainers apache/kafka (the image of docker-compose.yml) where a container runtime answers.
  * Neither → `skip` says why (answers within milliseconds without Docker). Never a stand-in broker.
- * (relay-kafka.test.ts has the same logic inline; it predates this file.)
  */
 const KAFKA_IMAGE = 'apache/kafka:3.9.0';
 
