@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { consumePartitions, fetchPartitionCount, KafkaUnreachableError, type ConsumePartitionsOptions } from '../src/kafka-client.ts';
 import { freePort } from '../../test-support/ports.ts';
+import { timed } from '../../test-support/timed.ts';
 
 /**
  * The consumer side's start-up against brokers that are not there: real sockets (a closed port,
@@ -24,16 +25,6 @@ function options(brokers: string[], calls: string[], connectTimeoutMs?: number):
     },
     eachBatch: async () => void calls.push('eachBatch'),
   };
-}
-
-async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await work;
-    return { error: undefined, ms: performance.now() - started };
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
 }
 
 describe('consumer start-up with no reachable broker', () => {

@@ -6,6 +6,7 @@ import { readRelayCheckpoint } from '../src/relay-checkpoint.ts';
 import { startKafkaRelay } from '../src/start-kafka-relay.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 import { freePort } from '../../test-support/ports.ts';
+import { timed } from '../../test-support/timed.ts';
 
 /**
  * Start-up against brokers that are not there: real sockets (a closed port, a listener that never
@@ -28,16 +29,6 @@ afterAll(async () => {
   await executor?.close();
   await database?.drop();
 });
-
-async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  try {
-    await work;
-    return { error: undefined, ms: performance.now() - started };
-  } catch (error) {
-    return { error, ms: performance.now() - started };
-  }
-}
 
 describe('relay start-up with no reachable broker', () => {
   it('fails within seconds on closed ports, naming every broker, and touches no checkpoint', async () => {

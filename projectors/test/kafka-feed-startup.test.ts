@@ -5,6 +5,7 @@ import { startKafkaProjectors } from '../src/feeds/kafka-projectors.ts';
 import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
 import { profilesProjection } from '../src/read-models/profiles/projection.ts';
 import { freePort } from '../../test-support/ports.ts';
+import { timed } from '../../test-support/timed.ts';
 import { openBackend, type Backend } from './support.ts';
 
 /**
@@ -26,9 +27,7 @@ describe('Kafka-fed projection start-up with no reachable broker', () => {
   it('fails fast naming the brokers, and creates no checkpoint and no partition rows', async () => {
     const brokers = [`127.0.0.1:${await freePort()}`];
     const consumer = new KafkaProjectionConsumer(backend.executor, tweetsProjection, { brokers, topic: 'chirp.events', clientId: 'chirp-projectors-test', log: () => {} });
-    const started = performance.now();
-    const error = await consumer.start().then(() => null, (e: unknown) => e);
-    const ms = performance.now() - started;
+    const { error, ms } = await timed(consumer.start());
     expect(error).toBeInstanceOf(KafkaUnreachableError);
     expect((error as Error).message).toContain(`cannot reach the Kafka brokers ${brokers[0]}: `);
     expect(ms).toBeLessThan(5000);
