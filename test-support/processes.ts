@@ -84,8 +84,13 @@ export function startProcess(command: string, args: readonly string[], env: Env 
   return proc;
 }
 
+/** Unsets every CHIRP_* variable of the test's environment, so that only what a test passes configures a process. */
+export function withoutChirpSettings(): Env {
+  return Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('CHIRP_')).map((k) => [k, undefined]));
+}
+
 /** An entry point run the way its npm script runs it, minus npm: `tsx platform/src/bin/<name>.ts`. */
-export function startEntryPoint(name: 'start-all' | 'start-command-api' | 'start-query-api' | 'start-projectors' | 'seed', args: readonly string[] = [], env: Env = {}) {
+export function startEntryPoint(name: 'start-all' | 'start-command-api' | 'start-query-api' | 'start-projectors' | 'start-relay' | 'seed', args: readonly string[] = [], env: Env = {}) {
   return startProcess(join(root, 'node_modules', '.bin', 'tsx'), [`platform/src/bin/${name}.ts`, ...args], env);
 }
 

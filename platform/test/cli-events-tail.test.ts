@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSqlEventStore, openPgExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
-import { root } from '../../test-support/processes.ts';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
-import { chirpBin } from './run-chirp.ts';
+import { spawnChirp } from './run-chirp.ts';
 
 /** `chirp events tail` as a real child process following a real PostgreSQL event store. */
 let database: TestDatabase;
@@ -41,11 +39,8 @@ it('prints the selected events as they are appended, and ends with exit 0 on Ctr
   const alice = randomUUID();
   const bob = randomUUID();
   const first = await post(alice);
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
-  const child = spawn(process.execPath, [chirpBin, 'events', 'tail', '--json', '--type', 'TweetPosted', '--user', alice, '--from-position', String(first.position)], {
-    cwd: root,
-    env: { ...inherited, CHIRP_DATABASE_URL: database.url },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnChirp(['events', 'tail', '--json', '--type', 'TweetPosted', '--user', alice, '--from-position', String(first.position)], {
+    CHIRP_DATABASE_URL: database.url,
   });
   let stdout = '';
   let stderr = '';

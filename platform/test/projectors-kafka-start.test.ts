@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 import { freePort } from '../../test-support/ports.ts';
-import { root, runToExit, startProcess, stopAllProcesses, type Env } from '../../test-support/processes.ts';
+import { runToExit, startEntryPoint, stopAllProcesses, withoutChirpSettings, type Env } from '../../test-support/processes.ts';
 
 /**
  * `npm run start:projectors` with CHIRP_FEED=kafka as a real process (minus npm) against a real
@@ -20,8 +19,7 @@ afterAll(async () => {
 });
 
 function startProjectors(env: Env, args: string[] = []) {
-  const unset = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('CHIRP_')).map((k) => [k, undefined]));
-  return startProcess(join(root, 'node_modules', '.bin', 'tsx'), ['platform/src/bin/start-projectors.ts', ...args], { ...unset, NODE_ENV: 'test', ...env });
+  return startEntryPoint('start-projectors', args, { ...withoutChirpSettings(), NODE_ENV: 'test', ...env });
 }
 
 it('exits 1 within seconds naming the brokers when none is reachable', async () => {

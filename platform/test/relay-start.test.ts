@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test-support/database.ts';
 import { freePort } from '../../test-support/ports.ts';
-import { root, runToExit, startProcess, stopAllProcesses, type Env } from '../../test-support/processes.ts';
+import { runToExit, startEntryPoint, stopAllProcesses, withoutChirpSettings, type Env } from '../../test-support/processes.ts';
 
 /**
  * `npm run start:relay` as a real process (minus npm) against a real PostgreSQL and brokers that
@@ -20,8 +19,7 @@ afterAll(async () => {
 });
 
 function startRelay(env: Env) {
-  const unset = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('CHIRP_')).map((k) => [k, undefined]));
-  return startProcess(join(root, 'node_modules', '.bin', 'tsx'), ['platform/src/bin/start-relay.ts'], { ...unset, NODE_ENV: 'test', ...env });
+  return startEntryPoint('start-relay', [], { ...withoutChirpSettings(), NODE_ENV: 'test', ...env });
 }
 
 it('exits 1 within seconds with one line naming the brokers when none is reachable', async () => {

@@ -15,11 +15,16 @@ export interface ChirpRun {
  * NODE_ENV) leaking in: only `env` says which database it opens.
  */
 export function runChirp(args: readonly string[], env: Record<string, string>): Promise<ChirpRun> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
-  const child = spawn(process.execPath, [chirpBin, ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChirp(args, env);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** The `chirp` CLI as a child process, configured by `env` alone (as runChirp), for commands that run until signalled. */
+export function spawnChirp(args: readonly string[], env: Record<string, string>) {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CHIRP_') && k !== 'NODE_ENV'));
+  return spawn(process.execPath, [chirpBin, ...args], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
