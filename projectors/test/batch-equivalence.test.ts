@@ -1,5 +1,3 @@
-import type { StoredEvent } from '@chirp/domain/envelope';
-import type { SqlQueryable } from '@chirp/event-store';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Projection } from '../src/projection.ts';
@@ -13,7 +11,7 @@ import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
 import { userTweetsProjection } from '../src/read-models/user-tweets/projection.ts';
 import { buildHistory, command, deliveries, deliveryOrder, prng } from './histories.ts';
 import { applyBatch, openRig, setups, type TimelineRig } from './home-timeline-support.ts';
-import { applyEvents, engines, openBackend, resetProjection, type Backend } from './support.ts';
+import { applyEvents, batches, dumpTables, engines, openBackend, resetProjection, type Backend } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Applying a history in batches of random sizes, as the runner does (`applyBatch`: runs of
@@ -38,23 +36,6 @@ const scenario = fc
 type Scenario = typeof scenario extends fc.Arbitrary<infer S> ? S : never;
 
 const numRuns = Number(process.env.CHIRP_BATCH_PROPERTY_RUNS ?? 30);
-
-/** Batch boundaries drawn from the scenario's seed: the same for both ways of applying. */
-function batches(events: readonly StoredEvent[], random: () => number): StoredEvent[][] {
-  const out: StoredEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(random() * (random() < 0.3 ? 40 : 10));
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-async function dumpTables(db: SqlQueryable, tables: readonly string[]): Promise<Record<string, string[]>> {
-  const dump: Record<string, string[]> = {};
-  for (const table of tables) dump[table] = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => JSON.stringify(r)).sort();
-  return dump;
-}
 
 const exitOf = (s: Scenario) => (s.hysteresis ? s.threshold - 1 : s.threshold);
 

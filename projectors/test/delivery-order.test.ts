@@ -12,7 +12,7 @@ import { searchTables } from '../src/read-models/search/schema.ts';
 import { hiddenTrends, readTrends } from '../src/read-models/trends/reader.ts';
 import { trendsTables } from '../src/read-models/trends/schema.ts';
 import { buildHistory, command, prng, type Command } from './histories.ts';
-import { applyEvents, engines, History, interleaveByStream, openBackend, resetProjection, uuid, type Backend } from './support.ts';
+import { applyEvents, batches, dumpTables, engines, History, interleaveByStream, openBackend, resetProjection, uuid, type Backend } from './support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Convergence under a partitioned, at-least-once feed (Kafka: order per key = stream id only,
@@ -171,23 +171,6 @@ function kafkaDelivery(events: readonly StoredEvent[], random: () => number): St
     }
   }
   return out;
-}
-
-/** Batch boundaries, as the runner's batches may fall. */
-function batches(events: readonly StoredEvent[], random: () => number): StoredEvent[][] {
-  const out: StoredEvent[][] = [];
-  for (let i = 0; i < events.length; ) {
-    const size = 1 + Math.floor(random() * (random() < 0.3 ? 40 : 10));
-    out.push(events.slice(i, i + size));
-    i += size;
-  }
-  return out;
-}
-
-async function dumpTables(db: SqlQueryable, tables: readonly string[]): Promise<Record<string, string[]>> {
-  const dump: Record<string, string[]> = {};
-  for (const table of tables) dump[table] = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => JSON.stringify(r)).sort();
-  return dump;
 }
 
 /** The history's own facts, for the non-vacuity checks: live tweets and their tags, counted events. */

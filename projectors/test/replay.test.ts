@@ -8,7 +8,7 @@ import { getTweetsByIds } from '../src/read-models/tweets/reader.ts';
 import { replayProjection, ReplayInProgressError } from '../src/replay/replay-projection.ts';
 import { shadowSchemaOf } from '../src/replay/shadow-schema.ts';
 import { buildHistory, command } from './histories.ts';
-import { appendAll, engines, History, openBackend, uuid, waitForPosition, type Backend } from './support.ts';
+import { appendAll, dumpTables, engines, History, openBackend, uuid, waitForPosition, type Backend } from './support.ts';
 
 const numRuns = Number(process.env.CHIRP_REPLAY_PROPERTY_RUNS ?? 3);
 const histories = fc.integer({ min: 3, max: 6 }).chain((users) => fc.record({ users: fc.constant(users), commands: fc.array(command(users), { minLength: 10, maxLength: 60 }) }));
@@ -30,11 +30,7 @@ async function indexes(db: SqlQueryable, projection: Projection): Promise<string
   return rows.map((r) => r.indexdef).sort();
 }
 
-async function dump(db: SqlQueryable, projection: Projection): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const table of projection.readsTables ?? []) out[table] = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => JSON.stringify(r)).sort();
-  return out;
-}
+const dump = (db: SqlQueryable, projection: Projection) => dumpTables(db, projection.readsTables ?? []);
 
 describe.each(engines)('replaying a projection beside the live one (%s)', (engine) => {
   let backend: Backend;

@@ -217,3 +217,21 @@ export async function waitForPosition(
     { timeoutMs },
   );
 }
+
+/** Random batch boundaries (mostly small, sometimes up to 40), as a runner's batches may fall. */
+export function batches(events: readonly StoredEvent[], random: () => number): StoredEvent[][] {
+  const out: StoredEvent[][] = [];
+  for (let i = 0; i < events.length; ) {
+    const size = 1 + Math.floor(random() * (random() < 0.3 ? 40 : 10));
+    out.push(events.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+/** Every row of the tables as sorted JSON lines: two states compare equal iff their rows do. */
+export async function dumpTables(db: SqlQueryable, tables: readonly string[]): Promise<Record<string, string[]>> {
+  const dump: Record<string, string[]> = {};
+  for (const table of tables) dump[table] = (await db.query(`SELECT * FROM ${table}`)).rows.map((r) => JSON.stringify(r)).sort();
+  return dump;
+}
