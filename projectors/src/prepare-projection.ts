@@ -12,6 +12,11 @@ export class ProjectionVersionError extends Error {
 
 const SETUP_LOCK = 'chirp:projectors:setup';
 
+/** Serialises projection set-up DDL across processes, until the transaction ends. */
+export async function holdSetupLock(tx: SqlQueryable): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+}
+
 /** The projection's tables (`setup`) and, unless `readerIndexes` is false, its reader indexes. */
 export async function setUpTables(db: SqlQueryable, projection: Projection, options: { readerIndexes: boolean }): Promise<void> {
   await projection.setup(db);
@@ -27,7 +32,7 @@ export async function setUpTables(db: SqlQueryable, projection: Projection, opti
  */
 export async function prepareProjection(executor: SqlExecutor, projection: Projection, options = { readerIndexes: true }): Promise<number> {
   return executor.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+    await holdSetupLock(tx);
     await ensureCheckpointTable(tx);
     const row = await readCheckpoint(tx, projection.name, true);
     if (row && row.version > projection.version) {

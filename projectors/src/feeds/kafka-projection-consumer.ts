@@ -10,7 +10,7 @@ import {
 import type { SqlExecutor } from '@chirp/event-store/sql/executor';
 import { ProjectionApplyError } from '../apply-batch.ts';
 import { CHECKPOINT_TABLE, recordFailure, recordState, type ProjectionErrorKind, type ProjectionState } from '../checkpoints.ts';
-import { hasOlderVersion, prepareProjection } from '../prepare-projection.ts';
+import { hasOlderVersion, holdSetupLock, prepareProjection } from '../prepare-projection.ts';
 import type { Projection } from '../projection.ts';
 import {
   applyPartitionBatch,
@@ -61,9 +61,6 @@ export class KafkaFeedRebuildError extends Error {
     this.name = 'KafkaFeedRebuildError';
   }
 }
-
-/** Serialises table creation with prepareProjection's (CREATE TABLE IF NOT EXISTS races across processes). */
-const SETUP_LOCK = 'chirp:projectors:setup';
 
 /**
  * One projection fed from the Kafka topic instead of the event store. Every instance joins the
@@ -134,7 +131,8 @@ export class KafkaProjectionConsumer {
     if (await hasOlderVersion(this.executor, this.projection)) throw new KafkaFeedRebuildError(this.name);
     await prepareProjection(this.executor, this.projection);
     await this.executor.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [SETUP_LOCK]);
+      // CREATE TABLE IF NOT EXISTS races across processes: serialised with prepareProjection's set-up.
+      await holdSetupLock(tx);
       await ensurePartitionOffsetTable(tx);
       await registerPartitions(tx, this.name, topic, partitionCount);
     });
