@@ -23,6 +23,7 @@ COPY domain/package.json domain/
 COPY event-store/package.json event-store/
 COPY event-bus/package.json event-bus/
 COPY timeline-cache/package.json timeline-cache/
+COPY telemetry/package.json telemetry/
 COPY http-kit/package.json http-kit/
 COPY projectors/package.json projectors/
 COPY command-api/package.json command-api/
@@ -47,17 +48,21 @@ COPY domain/src domain/src
 COPY event-store/src event-store/src
 COPY event-bus/src event-bus/src
 COPY timeline-cache/src timeline-cache/src
+COPY telemetry/src telemetry/src
 COPY http-kit/src http-kit/src
 COPY projectors/src projectors/src
 COPY command-api/src command-api/src
 COPY query-api/src query-api/src
+# The operators' dashboard page (static files the query API serves at /dashboard).
+COPY query-api/dashboard query-api/dashboard
 COPY platform/src platform/src
 # CHIRP_DATA_DIR (./data) is the only place a Chirp process writes to disk, and only with embedded
 # PGlite (the default command); the distributed services keep everything in their servers.
 RUN mkdir -p /app/data && chown node:node /app/data
 # The official Node image's unprivileged user (uid 1000).
 USER node
-EXPOSE 3001 3002
+# 9464: /metrics and /healthz when OpenTelemetry is on (docs/observability.md).
+EXPOSE 3001 3002 9464
 # No HEALTHCHECK here: what is healthy depends on the entry point, so docker-compose.yml defines
 # one per service (GET /healthz for the APIs).
 CMD ["node", "--import", "tsx", "platform/src/bin/start-all.ts"]

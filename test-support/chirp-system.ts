@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSqlEventStore, openPgExecutor, openPgliteExecutor } from '@chirp/event-store';
+import { createSqlEventStore, openPgExecutor, openPgliteExecutor, tracedEventStore } from '@chirp/event-store';
 import { createProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
 import { ConfigSchema } from '@chirp/platform/config';
@@ -39,7 +39,8 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
   });
   const testDb = engine === 'postgres' ? await createTestDatabase('system') : undefined;
   const executor = testDb ? await openPgExecutor(testDb.url) : await openPgliteExecutor('memory://');
-  const store = await createSqlEventStore(executor, { pollIntervalMs: 200 });
+  // Traced as in production (platform/src/database.ts): appends are spans once a test starts the SDK.
+  const store = tracedEventStore(await createSqlEventStore(executor, { pollIntervalMs: 200 }));
   const db: Database = {
     executor,
     store,
@@ -67,7 +68,7 @@ export async function startTestSystem(engine: 'postgres' | 'pglite', env: Record
         },
       }
     : db;
-  const queryApi = await startQueryApi(queryDb, config, tokens, timelines.cache);
+  const queryApi = await startQueryApi(queryDb, config, tokens, { timelineCache: timelines.cache });
   return {
     commandUrl: commandApi.url,
     queryUrl: queryApi.url,

@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { EventStore } from '@chirp/event-store';
-import { createJsonApp, defaultErrorLog, notFound, problemHandler, type ErrorLog, type TokenService } from '@chirp/http-kit';
+import type { Logger } from '@chirp/telemetry';
+import { createJsonApp, defaultErrorLog, loggerErrorLog, notFound, problemHandler, type ErrorLog, type TokenService } from '@chirp/http-kit';
 import { requireRegisteredUser } from './auth.ts';
 import { idempotency } from './idempotency/middleware.ts';
 import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
@@ -27,15 +28,17 @@ export interface CommandApiOptions {
   clock?: () => Date;
   /** Checked by /healthz; throws when the service cannot work. */
   healthCheck?: () => Promise<void>;
-  /** Where unexpected errors are reported; default one JSON line on stderr. */
+  /** Where unexpected errors are reported; default one JSON line on stderr (or `logger`'s error line). */
   log?: ErrorLog;
+  /** One JSON line per request (request-telemetry.ts); default none. */
+  logger?: Logger;
   /** Starts projection replays for operators (POST /v1/admin/projections/:name/replay); without it that route is a 404. */
   replays?: ReplayStarter;
 }
 
 export function createCommandApi(options: CommandApiOptions): Express {
-  const app = createJsonApp({ bodyLimit: '4kb' });
-  const log = options.log ?? defaultErrorLog;
+  const app = createJsonApp({ bodyLimit: '4kb', ...(options.logger ? { logger: options.logger } : {}) });
+  const log = options.log ?? (options.logger ? loggerErrorLog(options.logger) : defaultErrorLog);
   const deps = { store: options.store, clock: options.clock ?? (() => new Date()), log };
   const idempotent = idempotency(options.idempotencyStore, {
     fingerprintKey: options.fingerprintKey ?? options.tokens.deriveKey('idempotency-fingerprint'),

@@ -1,23 +1,20 @@
 import type { Request } from 'express';
 import type { EventMetadata } from '@chirp/domain';
-import { v7 as uuidv7 } from 'uuid';
+import { requestIdsOf } from '@chirp/http-kit';
+import { activeTraceparent } from '@chirp/telemetry';
 
-const headerId = /^[A-Za-z0-9._:-]{1,128}$/;
 const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
- * Metadata every event of a request carries: the caller's correlation id (or a new one), the
- * request itself as the cause, the acting user, and the W3C trace context when there is one.
+ * Metadata every event of a request carries: the request's correlation id (the caller's
+ * `X-Correlation-Id`, or the request's own id), the request itself as the cause, the acting
+ * user, and the W3C trace context: the request's server span when tracing records — so each
+ * projector's span can link back to it — else the caller's `traceparent` as given.
  */
 export function commandMetadata(req: Request, actorUserId: string | null): EventMetadata {
-  const given = req.get('x-correlation-id');
-  const requestId = uuidv7();
-  const metadata: EventMetadata = {
-    correlationId: given && headerId.test(given) ? given : requestId,
-    causationId: `request:${requestId}`,
-    actorUserId,
-  };
-  const traceparent = req.get('traceparent');
+  const { requestId, correlationId } = requestIdsOf(req);
+  const metadata: EventMetadata = { correlationId, causationId: `request:${requestId}`, actorUserId };
+  const traceparent = activeTraceparent() ?? req.get('traceparent');
   if (traceparent && traceparentPattern.test(traceparent)) metadata.traceparent = traceparent;
   return metadata;
 }

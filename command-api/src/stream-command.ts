@@ -3,6 +3,7 @@ import { DomainError, parseEvent, schemaVersions, type ChirpEvent, type EventMet
 import type { StoredEvent } from '@chirp/domain/envelope';
 import { DuplicateEventError, WrongExpectedRevisionError, type EventStore } from '@chirp/event-store';
 import { ProblemError, type ErrorLog } from '@chirp/http-kit';
+import { instruments } from '@chirp/telemetry';
 import { freshEventIds, type EventIds } from './command-ids.ts';
 
 /** A stream's history as a decider sees it, plus what an append needs to stay consistent. */
@@ -40,6 +41,8 @@ export interface CommandDeps {
 }
 
 export interface StreamCommand {
+  /** The domain command's name (PostTweet, Follow…): the `command` label of the commands metric. */
+  command: string;
   streamId: string;
   decide(history: LoadedStream): Promise<ChirpEvent[] | DomainError> | ChirpEvent[] | DomainError;
   metadata: EventMetadata;
@@ -72,6 +75,28 @@ const BACKOFF_CAP_MS = 160;
  * load; a re-run's attempt is refused as a duplicate and it converges the same way.
  */
 export async function runStreamCommand(deps: CommandDeps, command: StreamCommand): Promise<CommandOutcome> {
+  try {
+    const outcome = await decideAndAppend(deps, command);
+    countCommand(command.command, outcome.events.length > 0 ? 'accepted' : 'unchanged');
+    return outcome;
+  } catch (error) {
+    countCommand(command.command, outcomeOf(error));
+    throw error;
+  }
+}
+
+function countCommand(command: string, outcome: string): void {
+  instruments().commands.add(1, { command, outcome });
+}
+
+/** A failed command's `outcome` label: refused by the domain, lost to concurrent writers, or broken. */
+function outcomeOf(error: unknown): string {
+  if (!(error instanceof ProblemError)) return 'failed';
+  if (error.status === 409 && error.extras.code === 'ConcurrencyConflict') return 'conflict';
+  return error.status < 500 ? 'rejected' : 'failed';
+}
+
+async function decideAndAppend(deps: CommandDeps, command: StreamCommand): Promise<CommandOutcome> {
   const { streamId, metadata } = command;
   const eventIds = command.eventIds ?? freshEventIds;
   if (command.expectNewStream) {

@@ -33,12 +33,13 @@ describe('runStreamCommand under an Idempotency-Key', () => {
     const eventIds = () => keyedCommandIds('user:u', 'key-1', tweetId).eventIds('post');
     let other: Awaited<ReturnType<typeof runStreamCommand>> | undefined;
     const outcome = await runStreamCommand(deps, {
+      command: 'PostTweet',
       streamId,
       metadata,
       eventIds: eventIds(),
       decide: async () => {
         // The other run (its lease ran out while this one was slow) gets there first.
-        other = await runStreamCommand(deps, { streamId, metadata, eventIds: eventIds(), decide: () => [posted] });
+        other = await runStreamCommand(deps, { command: 'PostTweet', streamId, metadata, eventIds: eventIds(), decide: () => [posted] });
         return [posted];
       },
     });
@@ -75,6 +76,7 @@ describe('runStreamCommand for a stream expected to be new', () => {
     const { reads, deps: counting } = reading();
     const histories: number[] = [];
     const outcome = await runStreamCommand(counting, {
+      command: 'PostTweet',
       streamId: `tweet-${tweetId}`,
       metadata,
       expectNewStream: true,
@@ -92,6 +94,7 @@ describe('runStreamCommand for a stream expected to be new', () => {
     const streamId = `tweet-${tweetId}`;
     const run = () =>
       runStreamCommand(deps, {
+      command: 'PostTweet',
         streamId,
         metadata,
         expectNewStream: true,
@@ -112,6 +115,7 @@ describe('runStreamCommand for a stream expected to be new', () => {
     await store.append(streamId, [envelope(posted(tweetId), uuidv7(), metadata, () => new Date())], 'no_stream');
     const histories: number[] = [];
     const outcome = await runStreamCommand(deps, {
+      command: 'PostTweet',
       streamId,
       metadata,
       expectNewStream: true,

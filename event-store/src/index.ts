@@ -10,3 +10,4 @@ export {
   type SqlEventStoreOptions,
 } from './sql/sql-event-store.ts';
 export { createEsdbEventStore, redactEsdbUrl, type EsdbEventStoreOptions } from './esdb/esdb-event-store.ts';
+export { tracedEventStore } from './traced-store.ts';

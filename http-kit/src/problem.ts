@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
+import type { Logger } from '@chirp/telemetry';
 
 /** One field's complaint, pointing into the request (RFC 6901 JSON pointer). */
 export interface FieldError {
@@ -122,6 +123,11 @@ function toProblem(error: unknown): ProblemError | undefined {
 /** One JSON line on stderr; errors (also inside a record of them) with their stacks. */
 export function defaultErrorLog(message: string, error: unknown): void {
   console.error(JSON.stringify({ level: 'error', msg: message, error: describeError(error) }));
+}
+
+/** Unexpected errors as error lines of a structured logger (carrying the request's trace id). */
+export function loggerErrorLog(logger: Logger): ErrorLog {
+  return (message, error) => logger.error({ error: describeError(error) }, message);
 }
 
 function describeError(error: unknown): unknown {

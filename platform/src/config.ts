@@ -44,6 +44,10 @@ export const ConfigSchema = z
     // Where projectors read events: the event store (default) or the relay's Kafka topic
     // (docs/event-bus.md, "The consumer side"); `kafka` needs the CHIRP_KAFKA_* variables.
     CHIRP_FEED: z.enum(['store', 'kafka']).default('store'),
+    // The command API as the operators' dashboard (served by the query API) reaches it from a browser.
+    CHIRP_DASHBOARD_COMMAND_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+    // JSON log lines on stdout (pino): one per request and per projector batch at info.
+    CHIRP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)
@@ -54,6 +58,17 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/**
+ * The command API's URL for the dashboard's page: CHIRP_DASHBOARD_COMMAND_URL, else where the
+ * command API listens by this configuration (a wildcard address shown as localhost, the host a
+ * browser on the same machine can use).
+ */
+export function dashboardCommandUrl(config: Config): string {
+  if (config.CHIRP_DASHBOARD_COMMAND_URL) return config.CHIRP_DASHBOARD_COMMAND_URL;
+  const host = config.CHIRP_HOST === '0.0.0.0' || config.CHIRP_HOST === '::' ? 'localhost' : config.CHIRP_HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.CHIRP_COMMAND_PORT}`;
+}
 
 /** Which process is starting: `npm start` runs everything; the others are the distributed topology. */
 export type EntryPoint = 'all' | 'command-api' | 'query-api' | 'projectors';

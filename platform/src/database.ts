@@ -4,6 +4,7 @@ import {
   createEsdbEventStore,
   createSqlEventStore,
   openPgExecutor,
+  tracedEventStore,
   openPgliteExecutor,
   redactEsdbUrl,
   type EventStore,
@@ -65,7 +66,7 @@ async function withStore(
 ): Promise<Database> {
   let store: EventStore;
   try {
-    store = await openStore();
+    store = tracedEventStore(await openStore());
   } catch (error) {
     await executor.close().catch(() => {});
     throw error;

@@ -1,8 +1,9 @@
 import { createCommandApi, createSqlIdempotencyStore } from '@chirp/command-api';
 import { createTokenService, type TokenService } from '@chirp/http-kit';
 import { createQueryApi } from '@chirp/query-api';
+import type { Logger } from '@chirp/telemetry';
 import type { TimelineCache } from '@chirp/timeline-cache';
-import type { Config } from './config.ts';
+import { dashboardCommandUrl, type Config } from './config.ts';
 import type { Database } from './database.ts';
 import { listen, type RunningServer } from './http-server.ts';
 import { ProjectionReplays } from './projection-replays.ts';
@@ -13,7 +14,7 @@ export function tokenServiceFor(config: Config): TokenService {
 }
 
 /** The command API, listening on CHIRP_HOST:CHIRP_COMMAND_PORT. */
-export async function startCommandApi(db: Database, config: Config, tokens: TokenService): Promise<RunningServer> {
+export async function startCommandApi(db: Database, config: Config, tokens: TokenService, logger?: Logger): Promise<RunningServer> {
   const replays = new ProjectionReplays(db, config);
   const app = createCommandApi({
     store: db.store,
@@ -21,6 +22,7 @@ export async function startCommandApi(db: Database, config: Config, tokens: Toke
     idempotencyStore: await createSqlIdempotencyStore(db.executor),
     operatorHandles: config.CHIRP_OPERATOR_HANDLES,
     replays,
+    ...(logger ? { logger } : {}),
   });
   const server = await listen(app, config.CHIRP_HOST, config.CHIRP_COMMAND_PORT, { shutdownGraceMs: config.CHIRP_SHUTDOWN_GRACE_MS });
   return {
@@ -34,8 +36,17 @@ export async function startCommandApi(db: Database, config: Config, tokens: Toke
   };
 }
 
+export interface QueryApiServices {
+  /** The home timeline's cache; without it timelines are served from SQL. */
+  timelineCache?: TimelineCache;
+  logger?: Logger;
+  /** Where the dashboard sends commands; default CHIRP_DASHBOARD_COMMAND_URL or its default (config.ts). */
+  dashboardCommandUrl?: string;
+}
+
 /** The query API, listening on CHIRP_HOST:CHIRP_QUERY_PORT. */
-export async function startQueryApi(db: Database, config: Config, tokens: TokenService, timelineCache?: TimelineCache): Promise<RunningServer> {
+export async function startQueryApi(db: Database, config: Config, tokens: TokenService, services: QueryApiServices = {}): Promise<RunningServer> {
+  const { timelineCache, logger } = services;
   const api = createQueryApi({
     db: db.executor,
     store: db.store,
@@ -45,6 +56,8 @@ export async function startQueryApi(db: Database, config: Config, tokens: TokenS
     pulledListCacheMs: config.CHIRP_PULLED_LIST_CACHE_MS,
     trendMinAuthors: config.CHIRP_TREND_MIN_AUTHORS,
     ...(timelineCache ? { homeTimeline: { db: db.executor, cache: timelineCache } } : {}),
+    ...(logger ? { logger } : {}),
+    dashboard: { commandApiUrl: services.dashboardCommandUrl ?? dashboardCommandUrl(config) },
   });
   let server: RunningServer;
   try {

@@ -4,6 +4,7 @@ import { loadRelayConfig, RelayConfigSchema } from '@chirp/event-bus';
 import { allProjections } from '@chirp/projectors/read-models/index';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { OTEL_VARIABLES } from '@chirp/telemetry/sdk';
 import { ConfigSchema, loadConfig, type EntryPoint } from '../src/config.ts';
 
 /**
@@ -35,7 +36,8 @@ const packageJson = JSON.parse(read(resolve(root, 'package.json'))) as {
 const RELAY_VARIABLES = ['CHIRP_KAFKA_BROKERS', 'CHIRP_KAFKA_TOPIC', 'CHIRP_KAFKA_CLIENT_ID', 'CHIRP_RELAY_BATCH_SIZE', 'CHIRP_RELAY_NAME'];
 const RELAY_ENTRY = 'platform/src/bin/start-relay.ts';
 
-const CONFIG_VARIABLES = new Set(Object.keys(ConfigSchema.shape));
+/** What every Chirp process reads: its configuration and the standard OpenTelemetry variables. */
+const CONFIG_VARIABLES = new Set([...Object.keys(ConfigSchema.shape), ...OTEL_VARIABLES]);
 /** Only the relay reads the relay's variables here: the compose projectors run on the store feed (with CHIRP_FEED=kafka they would read the brokers and topic too). */
 const RELAY_KNOWN_VARIABLES = new Set([...CONFIG_VARIABLES, ...Object.keys(RelayConfigSchema.shape), ...RELAY_VARIABLES]);
 const CONFIG_DEFAULTS = ConfigSchema.parse({});
@@ -123,6 +125,8 @@ function seconds(duration: string | undefined): number {
   return total;
 }
 
+const isTelemetry = (service: Service) => /opentelemetry-collector|jaeger/.test(service.image ?? '');
+
 function hostsOf(url: string | undefined): string[] {
   if (!url) return [];
   if (!url.includes('://')) return url.split(',').map((b) => b.trim().replace(/:\d+$/, '')); // host:port,…
@@ -152,14 +156,19 @@ function composeProblems(compose: Compose, readme: string): string[] {
   for (const [name, s] of Object.entries(services)) {
     if (!s.image && s.build === undefined) problems.push(`${name}: neither image nor build`);
     const test = s.healthcheck?.test;
-    if (!s.healthcheck || s.healthcheck.disable || !test || test.length === 0 || (Array.isArray(test) && test[0] === 'NONE'))
+    // The telemetry images are distroless: nothing inside can probe them (docker-compose.yml says so).
+    if (!isTelemetry(s) && (!s.healthcheck || s.healthcheck.disable || !test || test.length === 0 || (Array.isArray(test) && test[0] === 'NONE')))
       problems.push(`${name}: no health check`);
     const deps = s.depends_on ?? {};
     if (Array.isArray(deps)) problems.push(`${name}: depends_on is a list (no condition: service_healthy)`);
     else
       for (const [target, spec] of Object.entries(deps)) {
-        if (!services[target]) problems.push(`${name}: depends_on ${target}, which is not a service`);
-        if (spec?.condition !== 'service_healthy') problems.push(`${name}: depends_on ${target} without condition: service_healthy`);
+        const dependency = services[target];
+        if (!dependency) problems.push(`${name}: depends_on ${target}, which is not a service`);
+        // Telemetry must never keep Chirp down: its services are waited for to start, not to be healthy.
+        else if (isTelemetry(dependency)) {
+          if (spec?.condition !== 'service_started') problems.push(`${name}: depends_on ${target} (telemetry) without condition: service_started`);
+        } else if (spec?.condition !== 'service_healthy') problems.push(`${name}: depends_on ${target} without condition: service_healthy`);
       }
   }
 
@@ -170,6 +179,8 @@ function composeProblems(compose: Compose, readme: string): string[] {
   if (images.some((i) => /zookeeper/.test(i))) problems.push('a ZooKeeper service: Kafka should run in KRaft mode');
   if (!images.some((i) => /^postgres:16\b/.test(i))) problems.push('no PostgreSQL 16 service');
   if (!images.some((i) => /^redis:7\b/.test(i))) problems.push('no Redis 7 service');
+  if (!images.some((i) => /opentelemetry-collector/.test(i))) problems.push('no OpenTelemetry Collector service');
+  if (!images.some((i) => /jaeger/.test(i))) problems.push('no trace UI (Jaeger) service');
 
   const chirp = chirpServices(compose);
   const scripts = startScripts();
@@ -208,7 +219,8 @@ function composeProblems(compose: Compose, readme: string): string[] {
 
     // Every server a URL names is a service this one waits for.
     const deps = Array.isArray(c.service.depends_on) ? c.service.depends_on : Object.keys(c.service.depends_on ?? {});
-    for (const key of ['CHIRP_DATABASE_URL', 'CHIRP_EVENTSTORE_URL', 'CHIRP_REDIS_URL', 'CHIRP_KAFKA_BROKERS'])
+    if (!c.env.OTEL_EXPORTER_OTLP_ENDPOINT) problems.push(`${c.name}: OTEL_EXPORTER_OTLP_ENDPOINT is not set: its traces and metrics go nowhere`);
+    for (const key of ['CHIRP_DATABASE_URL', 'CHIRP_EVENTSTORE_URL', 'CHIRP_REDIS_URL', 'CHIRP_KAFKA_BROKERS', 'OTEL_EXPORTER_OTLP_ENDPOINT'])
       for (const host of hostsOf(c.env[key])) {
         if (!services[host]) problems.push(`${c.name}: ${key} names ${host}, which is not a service`);
         else if (!deps.includes(host)) problems.push(`${c.name}: ${key} names ${host}, but it does not depend on ${host}`);
@@ -380,6 +392,19 @@ describe('the deployment checks catch', () => {
     );
     expect(broken((c) => ((svc(c, 'relay').depends_on as Record<string, unknown>).zookeeper = { condition: 'service_healthy' }))).toContain(
       'relay: depends_on zookeeper, which is not a service',
+    );
+  });
+
+  it('telemetry that is missing, not waited for, or able to keep Chirp down', () => {
+    expect(broken((c) => delete c.services!.jaeger)).toContain('no trace UI (Jaeger) service');
+    expect(broken((c) => delete (svc(c, 'query-api').environment as Record<string, string>).OTEL_EXPORTER_OTLP_ENDPOINT)).toContain(
+      'query-api: OTEL_EXPORTER_OTLP_ENDPOINT is not set: its traces and metrics go nowhere',
+    );
+    expect(broken((c) => delete (svc(c, 'relay').depends_on as Record<string, unknown>)['otel-collector'])).toContain(
+      'relay: OTEL_EXPORTER_OTLP_ENDPOINT names otel-collector, but it does not depend on otel-collector',
+    );
+    expect(broken((c) => ((svc(c, 'relay').depends_on as Record<string, unknown>)['otel-collector'] = { condition: 'service_healthy' }))).toContain(
+      'relay: depends_on otel-collector (telemetry) without condition: service_started',
     );
   });
 

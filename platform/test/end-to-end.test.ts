@@ -126,7 +126,7 @@ describe.each(['pglite', 'postgres'] as const)('end to end on %s', (engine) => {
 
   it('reports every projection with position, lag, rate and state; caught up, each is at the head, and a command moves it', async () => {
     const before = await caughtUp(queries);
-    expect(before.items.map((p) => p.name).sort()).toEqual(['analytics', 'home-timeline', 'profiles', 'search', 'trends', 'tweets', 'user-tweets']);
+    expect(before.items.map((p) => p.name).sort()).toEqual(['analytics', 'event-rates', 'home-timeline', 'profiles', 'search', 'trends', 'tweets', 'user-tweets']);
     for (const p of before.items) {
       expect(p).toMatchObject({ position: before.headPosition, lagEvents: 0, lagSeconds: 0, eventsPerSecond: expect.any(Number), state: 'running' });
     }

@@ -13,10 +13,12 @@ import {
 import { hasOlderVersion, prepareProjection } from './prepare-projection.ts';
 import { replayProjection } from './replay/replay-projection.ts';
 import type { Projection } from './projection.ts';
+import type { Logger } from '@chirp/telemetry';
 import { applyBatchInTransaction, ProjectionApplyError } from './apply-batch.ts';
+import { tracedBatch } from './batch-telemetry.ts';
+import { RateMeter } from './rate-meter.ts';
 
 export { ProjectionApplyError };
-import { RateMeter } from './rate-meter.ts';
 
 export interface RunnerOptions {
   /** Most events per batch transaction; default 500. */
@@ -36,8 +38,10 @@ export interface RunnerOptions {
   maxBackoffMs?: number;
   /** Consecutive failures after which the state becomes 'stalled'; default 3. */
   stallAfterFailures?: number;
-  /** Called on every failure (default: console.warn). */
+  /** Called on every failure (default: a warning on `logger`, or console.warn without one). */
   onError?: (error: Error, info: FailureInfo) => void;
+  /** Where each committed batch is logged (one line per batch); default nowhere. */
+  logger?: Logger;
 }
 
 export interface FailureInfo {
@@ -71,6 +75,7 @@ export class ProjectionRunner {
   private readonly stallAfter: number;
   private readonly onError: (error: Error, info: FailureInfo) => void;
   private readonly meter = new RateMeter();
+  private readonly logger: Logger | undefined;
 
   private status: RunnerStatus = 'idle';
   private current = 0;
@@ -95,10 +100,12 @@ export class ProjectionRunner {
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.stallAfter = options.stallAfterFailures ?? 3;
+    this.logger = options.logger;
+    const logger = options.logger;
     const onError =
       options.onError ??
       ((error: Error, info: FailureInfo) =>
-        console.warn(
+        logger ? logger.warn({ ...info, error: error.message }, 'projection batch failed') : console.warn(
           `[projector ${info.projection}] ${info.fatal ? 'stopped' : info.stalled ? 'stalled' : 'failed'}` +
             ` (${info.consecutiveFailures} consecutive): ${error.message}`,
         ));
@@ -262,7 +269,9 @@ export class ProjectionRunner {
     const from = this.current;
     const to = chunk[chunk.length - 1]!.position;
     const eventsPerSecond = this.meter.rate(chunk.length);
-    await this.executor.transaction((tx) => applyBatchInTransaction(tx, this.projection, chunk, { from, state, eventsPerSecond }));
+    await tracedBatch(chunk, { projection: this.name, feed: 'store', ...(this.logger ? { logger: this.logger } : {}) }, () =>
+      this.executor.transaction((tx) => applyBatchInTransaction(tx, this.projection, chunk, { from, state, eventsPerSecond })),
+    );
     this.current = to;
     this.meter.add(chunk.length);
   }

@@ -7,6 +7,7 @@ import { profilesProjection } from '../src/read-models/profiles/projection.ts';
 import { searchProjection } from '../src/read-models/search/projection.ts';
 import { trendsProjection } from '../src/read-models/trends/projection.ts';
 import { analyticsProjection } from '../src/read-models/analytics/projection.ts';
+import { eventRatesProjection } from '../src/read-models/event-rates/projection.ts';
 import { tweetsProjection } from '../src/read-models/tweets/projection.ts';
 import { userTweetsProjection } from '../src/read-models/user-tweets/projection.ts';
 import { buildHistory, command, deliveries, deliveryOrder, prng } from './histories.ts';
@@ -55,6 +56,7 @@ describe.each(engines)('batched apply equals one-by-one apply (%s)', (engine) =>
     { name: 'search', make: () => searchProjection },
     { name: 'trends', make: () => trendsProjection },
     { name: 'analytics', make: () => analyticsProjection },
+    { name: 'event-rates', make: () => eventRatesProjection },
     {
       name: 'home-timeline (SQL only)',
       make: (s) => createHomeTimelineProjection({ cache: null, celebrityThreshold: s.threshold, celebrityExitThreshold: exitOf(s) }),

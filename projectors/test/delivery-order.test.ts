@@ -7,6 +7,8 @@ import type { Projection } from '../src/projection.ts';
 import { allProjections } from '../src/read-models/index.ts';
 import { analyticsOverview, userAnalytics } from '../src/read-models/analytics/reader.ts';
 import { analyticsTables } from '../src/read-models/analytics/schema.ts';
+import { minuteOf } from '../src/read-models/event-rates/projection.ts';
+import { readEventRates } from '../src/read-models/event-rates/reader.ts';
 import { searchTweets, searchUsers } from '../src/read-models/search/reader.ts';
 import { searchTables } from '../src/read-models/search/schema.ts';
 import { hiddenTrends, readTrends } from '../src/read-models/trends/reader.ts';
@@ -25,8 +27,9 @@ import { applyEvents, batches, dumpTables, engines, History, interleaveByStream,
 //     delivered, again at a random later point),
 //   - consumer rewinds (a partition re-read from an older offset: a suffix of it again, in order),
 // applied in batches of random sizes through `applyBatch` (the runner's path). Compared: every
-// table of the projection, row for row, and for search, trends and analytics the readers' answers
-// (queries, trends windows at fixed clocks, the analytics overview and per-user analytics).
+// table of the projection, row for row, and for search, trends, analytics and event rates the
+// readers' answers (queries, trends windows at fixed clocks, the analytics overview and per-user
+// analytics, the per-minute event counts — also checked against counts made from the log itself).
 // Besides, the in-order state is checked against a few counts of the history itself, so an
 // equality of two empty (or two equally wrong) states cannot pass. CHIRP_DELIVERY_PROPERTY_RUNS
 // sets the runs per projection and engine (default 20).
@@ -201,6 +204,18 @@ const countRows = async (db: SqlQueryable, table: string) => Number((await db.qu
 const lastTime = (log: Log) => Date.parse(log.events[log.events.length - 1]!.occurredAt);
 const HOUR = 3_600_000;
 
+/** The log's events per UTC minute and type, counted in plain TypeScript: the event-rates oracle. */
+function referenceRates(events: readonly StoredEvent[]): Record<string, Record<string, number>> {
+  const rates: Record<string, Record<string, number>> = {};
+  for (const e of events) {
+    const minute = (rates[minuteOf(e.occurredAt)] ??= {});
+    minute[e.type] = (minute[e.type] ?? 0) + 1;
+  }
+  return rates;
+}
+
+const logRange = (log: Log) => ({ from: new Date(T0), to: new Date(lastTime(log) + MINUTE) });
+
 const readers: Record<string, Omit<Subject, 'projection'>> = {
   search: {
     async read(db, log) {
@@ -256,6 +271,14 @@ const readers: Record<string, Omit<Subject, 'projection'>> = {
       expect(await countRows(db, analyticsTables.users)).toBe(log.users.length);
     },
   },
+  'event-rates': {
+    read: (db, log) => readEventRates(db, logRange(log)),
+    async sane(db, log) {
+      const { types, buckets } = await readEventRates(db, logRange(log));
+      expect(Object.fromEntries(buckets.filter((b) => Object.keys(b.counts).length > 0).map((b) => [b.minute, b.counts]))).toEqual(referenceRates(log.events));
+      expect(types).toEqual([...new Set(log.events.map((e) => e.type))].sort());
+    },
+  },
 };
 
 const subjects: { name: string; subject: Subject }[] = allProjections.map((projection) => ({
@@ -272,8 +295,8 @@ describe.each(engines)('every projection converges under per-stream-ordered, red
     await backend?.close();
   });
 
-  it('the three readers cover the projections they are named for', () => {
-    expect(subjects.filter((s) => s.subject.read).map((s) => s.name).sort()).toEqual(['analytics', 'search', 'trends']);
+  it('the readers cover the projections they are named for', () => {
+    expect(subjects.filter((s) => s.subject.read).map((s) => s.name).sort()).toEqual(['analytics', 'event-rates', 'search', 'trends']);
   });
 
   it.each(subjects)('$name', async ({ subject }) => {

@@ -2,7 +2,8 @@ import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
 import { Handle } from '@chirp/domain';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
-import { createJsonApp, notFound, parseParams, parseQuery, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
+import type { Logger } from '@chirp/telemetry';
+import { createJsonApp, loggerErrorLog, notFound, parseParams, parseQuery, principalOf, problemHandler, ProblemError, requireAuth, type TokenService } from '@chirp/http-kit';
 import { InvalidCursorError } from '@chirp/projectors/cursor';
 import { PulledPages } from '@chirp/projectors/read-models/home-timeline/pulled-pages';
 import { readHomeTimeline, type HomeTimelineReaderDeps } from '@chirp/projectors/read-models/home-timeline/reader';
@@ -14,6 +15,8 @@ import { EmptySearchError, parseSearchQuery, type SearchQuery } from '@chirp/pro
 import { listUserTweets } from '@chirp/projectors/read-models/user-tweets/reader';
 import { readProjectionStatuses } from '@chirp/projectors/status/reader';
 import { CheckpointWatcher } from './checkpoint-watcher.ts';
+import { dashboardRoutes, type DashboardOptions } from './dashboard-routes.ts';
+import { operatorEvents } from './operator-events.ts';
 import { awaitProjections } from './consistency.ts';
 import { parsePage, parseSearch } from './pagination.ts';
 import { createHydrator, fillPage, hydrateTweets, type TweetPage } from './presenters.ts';
@@ -42,11 +45,18 @@ export interface QueryApiOptions {
   trendMinAuthors?: number;
   /** The end of every trends window; default the wall clock. */
   clock?: () => number;
+  /** One JSON line per request (and unexpected errors); default: none, errors on stderr. */
+  logger?: Logger;
+  /** Serves the operators' dashboard at /dashboard (dashboard-routes.ts); without it there is none. */
+  dashboard?: DashboardOptions;
 }
 
 export interface QueryApi {
   app: Express;
-  /** Answers reads still waiting for a position at once (as stale) and stops polling: call on shutdown. */
+  /**
+   * Answers reads still waiting for a position at once (as stale), stops polling and ends every
+   * open live event stream: call on shutdown.
+   */
   close(): void;
 }
 
@@ -97,7 +107,7 @@ function handleParam(req: Request): string {
 export function createQueryApi(options: QueryApiOptions): QueryApi {
   const { db, store, tokens, consistencyWaitMs } = options;
   // Only GETs: no body parser.
-  const app = createJsonApp({});
+  const app = createJsonApp(options.logger ? { logger: options.logger } : {});
   const watcher = new CheckpointWatcher(db, { intervalMs: options.consistencyPollMs ?? 15 });
   const consistent = (req: Request, res: Response, projections: readonly string[]) => awaitProjections(watcher, req, res, projections, consistencyWaitMs);
   const hydrator = createHydrator(db, { maxAgeMs: options.recordCacheMs ?? 0, maxEntries: 100_000 });
@@ -190,9 +200,19 @@ export function createQueryApi(options: QueryApiOptions): QueryApi {
     res.json({ items: full ? statuses : statuses.map(redactStatus), headPosition: await store.headPosition() });
   });
 
+  const operator = operatorEvents({ store, db, tokens, ...(options.clock ? { clock: options.clock } : {}) });
+  app.use(operator.router);
+  if (options.dashboard) app.use(dashboardRoutes(options.dashboard));
+
   app.use(notFound);
-  app.use(problemHandler());
-  return { app, close: () => watcher.close() };
+  app.use(problemHandler(options.logger ? loggerErrorLog(options.logger) : undefined));
+  return {
+    app,
+    close: () => {
+      watcher.close();
+      operator.close();
+    },
+  };
 }
 
 function searchQueryOf(q: string): SearchQuery {

@@ -23,6 +23,7 @@ export function followsRouter(deps: CommandDeps, users: RegisteredUsers, auth: R
           ? { type, followerId, followeeId, followeeExists: await users.exists(followeeId) }
           : { type, followerId, followeeId };
       const outcome = await runStreamCommand(deps, {
+        command: type,
         streamId: streams.follow(followerId, followeeId),
         decide: (pair) => followDecider.decide(fold(followDecider, pair.events), command),
         metadata: commandMetadata(req, followerId),

@@ -17,6 +17,7 @@ export function profileRouter(deps: CommandDeps, auth: RequestHandler[], idempot
     const patch = parseBody(ProfilePatch, req.body);
     const { userId } = principalOf(res);
     const outcome = await runStreamCommand(deps, {
+      command: 'UpdateProfile',
       streamId: streams.user(userId),
       decide: (u) => userDecider.decide(fold(userDecider, u.events), { type: 'UpdateProfile', userId, ...patch }),
       metadata: commandMetadata(req, userId),

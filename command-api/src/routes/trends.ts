@@ -21,6 +21,7 @@ export function trendsRouter(deps: CommandDeps, auth: RequestHandler[], idempote
       const { tag } = parseParams(TagParams, req.params);
       const { userId } = principalOf(res);
       const outcome = await runStreamCommand(deps, {
+        command: type,
         streamId: streams.trend(tag),
         decide: (s) => trendDecider.decide(fold(trendDecider, s.events), { type, tag, operatorId: userId }),
         metadata: commandMetadata(req, userId),

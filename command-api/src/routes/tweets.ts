@@ -18,6 +18,7 @@ export function tweetsRouter(deps: CommandDeps, auth: RequestHandler[], idempote
     const ids = commandIdsOf(res);
     const tweetId = ids.entityId;
     const outcome = await runStreamCommand(deps, {
+      command: 'PostTweet',
       streamId: streams.tweet(tweetId),
       decide: async (t) => {
         const replyTargetExists = replyToTweetId === undefined ? undefined : await tweetIsLive(deps, replyToTweetId);
@@ -41,6 +42,7 @@ export function tweetsRouter(deps: CommandDeps, auth: RequestHandler[], idempote
     const { id } = parseParams(TweetParams, req.params);
     const { userId } = principalOf(res);
     const outcome = await runStreamCommand(deps, {
+      command: 'DeleteTweet',
       streamId: streams.tweet(id),
       decide: (t) => tweetDecider.decide(fold(tweetDecider, t.events), { type: 'DeleteTweet', tweetId: id, actorUserId: userId }),
       metadata: commandMetadata(req, userId),
@@ -55,6 +57,7 @@ export function tweetsRouter(deps: CommandDeps, auth: RequestHandler[], idempote
       const { id } = parseParams(TweetParams, req.params);
       const { userId } = principalOf(res);
       const outcome = await runStreamCommand(deps, {
+        command: type,
         streamId: streams.engagement(id, userId),
         decide: async (mine) => {
           // The tweet's own (short) stream says whether it exists and is deleted; the decision's

@@ -1,33 +1,43 @@
 import { createProjections } from '@chirp/projectors/read-models/index';
 import { startProjectors } from '@chirp/projectors/runtime';
+import { observeProjections } from '@chirp/projectors/status/lag-metrics';
 import { loadConfig } from '../config.ts';
 import { describeDatabase, openDatabase } from '../database.ts';
 import type { RunningServer } from '../http-server.ts';
 import { runService } from '../process-lifecycle.ts';
 import { startCommandApi, startQueryApi, tokenServiceFor } from '../services.ts';
+import { startObservability } from '../observability.ts';
 import { openTimelineCache } from '../timeline.ts';
+import { ensureOperatorAccount, withDefaultOperator } from '../operator-account.ts';
 
 /** `npm start`: command API, query API and every projector in one process. */
 runService('chirp', async (life) => {
-  const config = loadConfig(process.env, 'all');
+  const configured = loadConfig(process.env, 'all');
+  const config = withDefaultOperator(configured);
   life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
+  const { logger, metricsUrl } = await startObservability(life, config, 'all');
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const tokens = await life.step('cannot read the JWT secret', () => tokenServiceFor(config));
   const timelines = await life.step('cannot open the timeline cache', () => openTimelineCache(config, db));
   life.onStop(() => timelines.close());
   const projections = createProjections({ homeTimeline: { cache: timelines.cache, celebrityThreshold: config.CHIRP_CELEBRITY_THRESHOLD } });
-  const projectors = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, projections));
+  const projectors = await life.step('cannot start the projectors', () => startProjectors(db.store, db.executor, projections, { logger }));
   life.onStop(() => projectors.stop());
+  if (metricsUrl) {
+    const stopObserving = observeProjections(db.executor, db.store);
+    life.onStop(async () => stopObserving());
+  }
   // Both APIs stop together, so neither keeps accepting requests while the other drains.
   const servers: RunningServer[] = [];
   life.onStop(async () => {
     await Promise.all(servers.map((s) => s.close()));
   });
-  const commandApi = await life.step('cannot start the command API', () => startCommandApi(db, config, tokens));
+  const commandApi = await life.step('cannot start the command API', () => startCommandApi(db, config, tokens, logger));
   servers.push(commandApi);
-  const queryApi = await life.step('cannot start the query API', () => startQueryApi(db, config, tokens, timelines.cache));
+  const queryApi = await life.step('cannot start the query API', () => startQueryApi(db, config, tokens, { timelineCache: timelines.cache, logger, dashboardCommandUrl: commandApi.url }));
   servers.push(queryApi);
+  const operatorLogin = await life.step('cannot register the operator account', () => ensureOperatorAccount(db.store, configured));
   console.log(
     [
       `Chirp is running on ${db.description} (pid ${process.pid})`,
@@ -35,6 +45,8 @@ runService('chirp', async (life) => {
       `  query API    ${queryApi.url}`,
       `  projections  ${projections.map((p) => p.name).join(', ')} (status: ${queryApi.url}/v1/projections)`,
       `  timelines    ${timelines.description}`,
+      `  dashboard    ${queryApi.url}/dashboard  (${operatorLogin})`,
+      `  telemetry    ${metricsUrl ? `metrics ${metricsUrl}, traces per OTEL_* (docs/observability.md)` : 'off (docs/observability.md)'}`,
     ].join('\n'),
   );
 });

@@ -2,6 +2,7 @@ import { loadRelayConfig, RelayConfigError, startKafkaRelay } from '@chirp/event
 import { ConfigError, loadConfig } from '../config.ts';
 import { describeDatabase, openDatabase } from '../database.ts';
 import { runService } from '../process-lifecycle.ts';
+import { startObservability } from '../observability.ts';
 
 /**
  * `npm run start:relay`: publishes every event of the store to Kafka (docs/event-bus.md). Needs
@@ -32,6 +33,7 @@ runService('relay', async (life) => {
   if (!config || !relayConfig) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
 
   life.stopWithin(config.CHIRP_SHUTDOWN_GRACE_MS + 25_000);
+  const { metricsUrl } = await startObservability(life, config, 'relay');
   const db = await life.step(`cannot open the database (${describeDatabase(config)})`, () => openDatabase(config));
   life.onStop(() => db.close());
   const running = await life.step('cannot start the relay', () => startKafkaRelay({ store: db.store, executor: db.executor, config: relayConfig }));
@@ -46,6 +48,6 @@ runService('relay', async (life) => {
   });
   console.log(
     `relay running: ${db.description} → topic ${relayConfig.topic} on ${relayConfig.brokers.join(', ')} ` +
-      `from position ${running.relay.position} (checkpoint ${relayConfig.name}, pid ${process.pid})`,
+      `from position ${running.relay.position} (checkpoint ${relayConfig.name}, pid ${process.pid})${metricsUrl ? `, metrics ${metricsUrl}` : ''}`,
   );
 });

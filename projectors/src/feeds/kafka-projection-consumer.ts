@@ -20,6 +20,8 @@ import {
   registerPartitions,
 } from './partition-offsets.ts';
 import { toPartitionBatch } from './kafka-batch.ts';
+import type { Logger } from '@chirp/telemetry';
+import { tracedBatch } from '../batch-telemetry.ts';
 
 /** Where a projection is fed from Kafka (docs/event-bus.md, "The consumer side"). */
 export interface KafkaFeedOptions {
@@ -40,6 +42,8 @@ export interface KafkaFeedOptions {
   onError?: (error: Error, info: KafkaFailureInfo) => void;
   /** kafkajs's own warnings and the consumer's log lines; default console.warn of JSON. */
   log?: (line: Record<string, unknown>) => void;
+  /** Where each applied batch is logged (one line per batch); default nowhere. */
+  logger?: Logger;
 }
 
 export interface KafkaFailureInfo extends PartitionFailure {
@@ -172,7 +176,10 @@ export class KafkaProjectionConsumer {
 
   private async apply(delivered: DeliveredPartitionBatch): Promise<void> {
     const batch = toPartitionBatch(delivered); // MalformedKafkaMessageError: the partition stalls here
-    await applyPartitionBatch(this.executor, this.projection, batch);
+    const apply = () => applyPartitionBatch(this.executor, this.projection, batch);
+    // A batch of only position markers applies nothing worth a span.
+    if (batch.events.length === 0) await apply();
+    else await tracedBatch(batch.events, { projection: this.name, feed: `kafka partition ${batch.partition}`, ...(this.options.logger ? { logger: this.options.logger } : {}) }, apply);
     this.lag.set(delivered.partition, Math.max(0, delivered.highWatermark - delivered.nextOffset));
     await this.recordHealthy();
   }

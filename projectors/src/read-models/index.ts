@@ -1,5 +1,6 @@
 import type { Projection } from '../projection.ts';
 import { analyticsProjection } from './analytics/projection.ts';
+import { eventRatesProjection } from './event-rates/projection.ts';
 import { createHomeTimelineProjection, homeTimelineProjection, type HomeTimelineProjectionOptions } from './home-timeline/projection.ts';
 import { profilesProjection } from './profiles/projection.ts';
 import { searchProjection } from './search/projection.ts';
@@ -7,7 +8,7 @@ import { trendsProjection } from './trends/projection.ts';
 import { tweetsProjection } from './tweets/projection.ts';
 import { userTweetsProjection } from './user-tweets/projection.ts';
 
-export { analyticsProjection, createHomeTimelineProjection, homeTimelineProjection, profilesProjection, searchProjection, trendsProjection, tweetsProjection, userTweetsProjection };
+export { analyticsProjection, createHomeTimelineProjection, eventRatesProjection, homeTimelineProjection, profilesProjection, searchProjection, trendsProjection, tweetsProjection, userTweetsProjection };
 export type { HomeTimelineProjectionOptions };
 
 /** What the projections need from the platform: the home timeline's cache and threshold. */
@@ -17,7 +18,7 @@ export interface ProjectionDeps {
 
 /** Every read model's projection, in no particular order (each has its own checkpoint). */
 export function createProjections(deps: ProjectionDeps): readonly Projection[] {
-  return [profilesProjection, tweetsProjection, userTweetsProjection, searchProjection, trendsProjection, analyticsProjection, createHomeTimelineProjection(deps.homeTimeline)];
+  return [profilesProjection, tweetsProjection, userTweetsProjection, searchProjection, trendsProjection, analyticsProjection, eventRatesProjection, createHomeTimelineProjection(deps.homeTimeline)];
 }
 
 /**
@@ -31,5 +32,6 @@ export const allProjections: readonly Projection[] = [
   searchProjection,
   trendsProjection,
   analyticsProjection,
+  eventRatesProjection,
   homeTimelineProjection,
 ];

@@ -20,6 +20,7 @@ import {
 } from './queries.ts';
 import { HOME_TIMELINE_NAME, HOME_TIMELINE_TABLES, HOME_TIMELINE_VERSION, HOME_PREFIX, homeFanOutIndexes, homeTables, homeTimelineDdl } from './schema.ts';
 import { inTransaction } from './transaction-scope.ts';
+import { instruments } from '@chirp/telemetry';
 
 export interface HomeTimelineProjectionOptions {
   /**
@@ -55,6 +56,7 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
       checkEarlier: entry.retweetedBy !== null,
     });
     await c.offer([authorList(actorId), ...homes.map(homeList)], entry);
+    recordFanOut(homes.length, celebrity);
     if (celebrity) {
       const overtaken = await overtakenBy(tx, { tweetId: entry.tweetId, actorId, position: entry.position });
       if (overtaken.length > 0) await c.withdraw(overtaken.map(homeList), entry.tweetId);
@@ -135,6 +137,7 @@ export function createHomeTimelineProjection(options: HomeTimelineProjectionOpti
         continue;
       }
       await cache.offer([authorList(e.data.authorId), ...homes.map(homeList)], entry, { newest });
+      recordFanOut(homes.length, false);
     }
   }
 
@@ -212,3 +215,11 @@ type FollowEvent = ProjectedEventOf<'Followed' | 'Unfollowed'>;
  * `readHomeTimeline(db, …)`). Same name, version and tables as the cached projection.
  */
 export const homeTimelineProjection: Projection = createHomeTimelineProjection({ cache: null, celebrityThreshold: 10_000 });
+
+/**
+ * How many home timelines an entry was pushed into: followers' lists for a normal author; for a
+ * celebrity (`pull`) only the few whose timeline it overtakes, the rest merge it at read time.
+ */
+function recordFanOut(lists: number, celebrity: boolean): void {
+  instruments().fanOutSize.record(lists, { mode: celebrity ? 'pull' : 'push' });
+}

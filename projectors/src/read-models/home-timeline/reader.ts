@@ -5,6 +5,7 @@ import { authorList, homeList } from './lists.ts';
 import type { PulledPages } from './pulled-pages.ts';
 import { preceded, referenceEntries } from './queries.ts';
 import { rebuildAuthor, rebuildHome } from './rebuild.ts';
+import { instruments } from '@chirp/telemetry';
 
 export interface HomeTimelineItem {
   tweetId: string;
@@ -56,8 +57,11 @@ export interface HomeTimelineReaderDeps {
 export async function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQueryable, userId: string, options: HomeTimelineOptions): Promise<HomeTimelinePage> {
   const limit = validateLimit(options.limit);
   const before = options.cursor ? decodeCursor(options.cursor) : null;
-  if ('cache' in source) return readCached(source, userId, limit, before, options.covers ?? 0);
-  return readFromSql(source, userId, limit, before);
+  const started = performance.now();
+  const cached = 'cache' in source;
+  const page = cached ? await readCached(source, userId, limit, before, options.covers ?? 0) : await readFromSql(source, userId, limit, before);
+  instruments().timelineReadDuration.record((performance.now() - started) / 1000, { source: cached ? 'cache' : 'sql' });
+  return page;
 }
 
 /**
@@ -130,7 +134,10 @@ async function readSources(
   let pulls = hints.get(userId) ?? [];
   for (let attempt = 0; attempt < 3; attempt++) {
     const { home, authorPages } = await readWithAuthors(true, pulls);
+    const metrics = instruments();
+    metrics.timelineCacheReads.add(1, { result: home ? 'hit' : 'miss' });
     if (!home) {
+      metrics.timelineCacheRebuilds.add(1, { list: 'home' });
       await rebuildHome(db, cache, userId);
       continue;
     }
@@ -163,7 +170,9 @@ async function completeAuthors(
   const out: ListPage[] = [];
   for (const [i, authorId] of authors.entries()) {
     let page = pages[i] ?? null;
+    if (!page) instruments().timelineCacheReads.add(1, { result: 'miss' });
     for (let attempt = 0; !page && attempt < 3; attempt++) {
+      instruments().timelineCacheRebuilds.add(1, { list: 'author' });
       await rebuildAuthor(deps.db, deps.cache, authorId);
       page = await deps.cache.read(authorList(authorId), read);
     }

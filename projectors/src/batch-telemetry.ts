@@ -1,0 +1,37 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
+import { inSpan, instruments, linksTo, silentLogger, SpanKind, type Logger } from '@chirp/telemetry';
+
+export interface BatchTelemetry {
+  projection: string;
+  /** Where the batch came from, for the log line: `store`, or `kafka partition 3`. */
+  feed: string;
+  logger?: Logger;
+}
+
+/**
+ * Runs one projector batch inside a consumer span linked to the requests that appended its events
+ * (their stored `traceparent`s), so a trace from `POST /v1/tweets` leads to the batches that
+ * projected it; counts the applied events and the batch time, and writes one log line per batch
+ * (never one per event).
+ */
+export async function tracedBatch<T>(events: readonly StoredEvent[], telemetry: BatchTelemetry, work: () => Promise<T>): Promise<T> {
+  const { projection, feed } = telemetry;
+  const from = events[0]!.position;
+  const to = events[events.length - 1]!.position;
+  const started = performance.now();
+  const result = await inSpan(
+    `projection ${projection} batch`,
+    {
+      kind: SpanKind.CONSUMER,
+      links: linksTo(events.map((e) => e.metadata.traceparent)),
+      attributes: { 'chirp.projection': projection, 'chirp.events': events.length, 'chirp.position.from': from, 'chirp.position.to': to },
+    },
+    work,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const metrics = instruments();
+  metrics.eventsApplied.add(events.length, { projection });
+  metrics.batchDuration.record(seconds, { projection });
+  (telemetry.logger ?? silentLogger).info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10 }, 'batch applied');
+  return result;
+}
