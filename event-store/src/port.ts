@@ -95,6 +95,11 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Events with position > fromPosition, in global order, at most `limit`. Never skips an event. */
   readAll(fromPosition: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * The newest `limit` readable events (at or below headPosition), in global order: the start of
+   * a live tail, which should open on what just happened rather than on nothing.
+   */
+  readLatest(limit: number): Promise<StoredEvent[]>;
   subscribe(fromPosition: number, options?: SubscribeOptions): Subscription;
   /** Position of the newest event readers can see, 0 for an empty store. */
   headPosition(): Promise<number>;

@@ -28,6 +28,7 @@ export function tracedEventStore(store: EventStore): EventStore {
       }),
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (from, limit) => store.readAll(from, limit),
+    readLatest: (limit) => store.readLatest(limit),
     subscribe: (from, options) => store.subscribe(from, options),
     headPosition: () => store.headPosition(),
     countAfter: (position, cap) => store.countAfter(position, cap),

@@ -417,6 +417,25 @@ export function describeEventStoreContract(adapterName: string, makeStore: () =>
         expect(await store.readAll(before, 0)).toEqual([]);
       });
 
+      test('readLatest returns the newest events in global order, as readAll ends', async () => {
+        const streamId = newStreamId('latest');
+        const before = await store.headPosition();
+        const events = Array.from({ length: 5 }, () => newEvent());
+        await store.append(streamId, events.slice(0, 2), 'no_stream');
+        await store.append(newStreamId('other'), [newEvent()], 'no_stream');
+        await store.append(streamId, events.slice(2), 1);
+        const latest = await store.readLatest(4);
+        expect(latest).toHaveLength(4);
+        for (let i = 1; i < latest.length; i++) expect(latest[i]!.position).toBeGreaterThan(latest[i - 1]!.position);
+        // Exactly the last four that readAll hands out after the appends began (no system events).
+        const all = await store.readAll(before, 100);
+        expect(latest).toEqual(all.slice(-4));
+        expect(latest.at(-1)!.position).toBe(await store.headPosition());
+        expect(latest.filter((e) => e.streamId === streamId).map((e) => e.eventId)).toEqual(events.slice(2).map((e) => e.eventId));
+        expect(await store.readLatest(0)).toEqual([]);
+        await expect(store.readLatest(-1)).rejects.toThrow(RangeError);
+      });
+
       test('headPosition and countAfter', async () => {
         const streamId = newStreamId();
         const before = await store.headPosition();

@@ -76,6 +76,7 @@ describe('visibility on PostgreSQL', () => {
     expect(await store.readAll(head, 100)).toEqual([]);
     expect(await store.headPosition()).toBe(head);
     expect(await store.countAfter(head, 100)).toBe(0);
+    expect((await store.readLatest(1)).map((e) => e.position)).toEqual(head === 0 ? [] : [head]);
 
     hold.release();
     const a = await appendA;

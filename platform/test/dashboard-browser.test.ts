@@ -121,6 +121,9 @@ describe.skipIf(!haveChromium)('the operators’ dashboard in Chromium against n
     await expect.poll(() => trends.getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
     await page.locator('#connection', { hasText: 'Live' }).waitFor();
 
+    // The tail opens on what already happened: the registrations before the page was opened.
+    await page.locator('#events tbody.event[data-type="UserRegistered"]').first().waitFor();
+
     // A tweet posted from outside arrives live.
     const text = `Live from the browser test #dashboard ${Date.now()}`;
     const { tweetId } = await command('/v1/tweets', { text });

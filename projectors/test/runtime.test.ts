@@ -388,6 +388,7 @@ describe.each(engines)('projection runtime on %s', (engine) => {
       append: (...args) => store.append(...args),
       readStream: (...args) => store.readStream(...args),
       readAll: (...args) => store.readAll(...args),
+      readLatest: (limit) => store.readLatest(limit),
       headPosition: () => store.headPosition(),
       countAfter: (...args) => store.countAfter(...args),
       close: async () => {},

@@ -6,6 +6,8 @@ import { HttpError, openEventStream } from './sse.js';
 const SESSION_KEY = 'chirp.dashboard.session';
 /** Rows the tail keeps (and events a pause buffers). */
 const MAX_ROWS = 500;
+/** Events the tail opens with: the newest of the log, so an operator lands on what just happened. */
+const BACKLOG = 100;
 const PROJECTIONS_EVERY_MS = 2000;
 const RATES_EVERY_MS = 5000;
 const STREAM_PAGE = 200;
@@ -208,10 +210,10 @@ const tail = {
 let headPosition = null;
 let chartWatermark = Infinity;
 /**
- * Where a (re)started tail reads from (exclusive). Positions are not consecutive numbers, so "the
- * last N events" cannot be computed here: the window starts at the log's head when the dashboard
- * opens, and moves up to the oldest row shown once an unfiltered tail holds MAX_ROWS rows. A filter
- * change shows the window's events that match it, then live ones.
+ * Where a (re)started tail reads from (exclusive). The dashboard opens on the newest BACKLOG events
+ * of the log (`last=`), and the window starts just below the oldest of them; it moves up to the
+ * oldest row shown once an unfiltered tail holds MAX_ROWS rows. A filter change shows the window's
+ * events that match it, then live ones.
  */
 let windowStart = null;
 let windowStartedAt = null;
@@ -224,10 +226,6 @@ function restartTail() {
   tail.pending = [];
   tail.newCount = 0;
   updateTailChrome();
-  if (windowStart === null && headPosition !== null) {
-    windowStart = headPosition;
-    windowStartedAt = new Date().toISOString();
-  }
   const startAfter = windowStart;
   const { type, stream, user } = tail.filters;
   tail.stream = openEventStream({
@@ -238,6 +236,7 @@ function restartTail() {
       if (user) q.set('user', user);
       const after = lastId || (startAfter === null ? '' : String(startAfter));
       if (after !== '') q.set('after', after);
+      else q.set('last', String(BACKLOG));
       return queryApi(`v1/admin/events/live${q.size ? `?${q}` : ''}`);
     },
     headers: authHeader,
@@ -263,7 +262,7 @@ function receive(event) {
   if (tail.lastPosition !== null && event.position <= tail.lastPosition) return; // seen before a reconnect
   tail.lastPosition = event.position;
   if (windowStart === null) {
-    // The head was unknown when the tail started (live from the server's head): the window starts here.
+    // The first event of the first tail (the oldest of the backlog): the window starts just below it.
     windowStart = event.position - 1;
     windowStartedAt = event.occurredAt;
   }

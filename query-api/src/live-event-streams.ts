@@ -24,12 +24,15 @@ export class LiveEventStreams {
 
   constructor(private readonly options: LiveEventStreamsOptions) {}
 
-  /** Streams the events after `after` that `wanted` accepts until the client leaves or closeAll. */
-  async serve(res: Response, after: number, wanted: (event: StoredEvent) => boolean): Promise<void> {
+  /**
+   * Streams the events `wanted` accepts — first those of `backlog` (the events up to `after`, if
+   * any), then every one after `after` — until the client leaves or closeAll.
+   */
+  async serve(res: Response, start: { after: number; backlog: readonly StoredEvent[] }, wanted: (event: StoredEvent) => boolean): Promise<void> {
     if (this.closed) throw new ProblemError(503, 'the server is shutting down');
     if (this.open.size >= this.options.maxStreams)
       throw new ProblemError(429, `at most ${this.options.maxStreams} live event streams may be open at once; close one and retry`, {}, { 'Retry-After': '10' });
-    const subscription = this.options.store.subscribe(after);
+    const subscription = this.options.store.subscribe(start.after);
     const stopped = new AbortController();
     const end = () => {
       stopped.abort();
@@ -46,6 +49,8 @@ export class LiveEventStreams {
     const send = (text: string) => res.destroyed || res.write(text);
     const keepAlive = setInterval(() => send(': keep-alive\n\n'), this.options.keepAliveMs);
     try {
+      const backlog = start.backlog.filter(wanted).map(frame).join('');
+      if (backlog && !send(backlog)) await drained(res, stopped.signal);
       for await (const batch of subscription) {
         const frames = batch.filter(wanted).map(frame).join('');
         if (frames && !send(frames)) await drained(res, stopped.signal);

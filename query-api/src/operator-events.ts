@@ -54,6 +54,7 @@ const LiveQuery = z.looseObject({
   stream: StreamId.optional(),
   user: z.string().min(1).max(200).optional(),
   after: Position.optional(),
+  last: z.coerce.number().int().min(0).max(1000).default(0),
 });
 
 const LastEventIdHeader = z.object({ 'last-event-id': Position.optional() });
@@ -83,16 +84,18 @@ export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
   const operatorOnly = [requireAuth(options.tokens), requireRole('operator', 'the event log is for operators only')];
   const router = Router();
 
-  // After `Last-Event-ID` (an EventSource reconnecting) or `?after=`, else only events from now on.
+  // After `Last-Event-ID` (a client reconnecting) or `?after=`; else the newest `?last=` events of
+  // the log (those matching the filters), then live ones — a tail opens on what just happened.
   router.get('/v1/admin/events/live', ...operatorOnly, async (req, res) => {
     const query = parseQuery(LiveQuery, req.query);
-    const resume = lastEventId(req);
-    const after = resume ?? query.after ?? (await store.headPosition());
+    const resume = lastEventId(req) ?? query.after;
+    const backlog = resume === undefined ? await store.readLatest(query.last) : [];
+    const after = resume ?? backlog.at(-1)?.position ?? (await store.headPosition());
     const wanted = (event: StoredEvent) =>
       (query.type === undefined || query.type.has(event.type)) &&
       (query.stream === undefined || event.streamId === query.stream) &&
       (query.user === undefined || event.metadata.actorUserId === query.user);
-    await live.serve(res, after, wanted);
+    await live.serve(res, { after, backlog }, wanted);
   });
 
   router.get('/v1/admin/streams/:streamId/events', ...operatorOnly, async (req, res) => {

@@ -192,6 +192,21 @@ describe('operator routes of the query API (real HTTP, embedded PGlite)', () => 
       after.close();
     });
 
+    it('?last=N opens on the newest N events of the log (those the filters accept), then goes on live', async () => {
+      const user = randomUUID();
+      const positions = [await post(user), await post(user), await post(randomUUID()), await post(user)];
+      const live = await openLive(base, `/v1/admin/events/live?user=${user}&last=3`, operator);
+      // The newest three of the log are positions 1..3 here; position 2 is another actor's.
+      expect([(await live.next())!.id, (await live.next())!.id]).toEqual([String(positions[1]), String(positions[3])]);
+      const next = await post(user);
+      expect((await live.next())!.id).toBe(String(next));
+      live.close();
+      // A resume ignores it: after Last-Event-ID only.
+      const resumed = await openLive(base, `/v1/admin/events/live?user=${user}&last=3`, operator, { 'last-event-id': String(positions[3]) });
+      expect((await resumed.next())!.id).toBe(String(next));
+      resumed.close();
+    });
+
     it('400 for an unknown type, a bad position or a bad stream id, naming the field', async () => {
       const cases: [string, Record<string, string>, string][] = [
         ['?type=TweetPosted,TweetSent', {}, '#/query/type'],

@@ -54,6 +54,8 @@ export interface EsdbConnection {
   readStreamLast(streamId: string): Promise<EsdbRecord | undefined>;
   /** $all forwards from `from` (inclusive), every record including system events. */
   readAllForward(from: EsdbReadStart, maxCount: number): Promise<EsdbRecord[]>;
+  /** $all backwards from `from` (inclusive; 'end': the newest record), every record including system events. */
+  readAllBackward(from: 'end' | EsdbPosition, maxCount: number): Promise<EsdbRecord[]>;
   /** Position of the newest record in $all (any type), undefined when the log has none. */
   readAllLastPosition(deadlineMs?: number): Promise<EsdbPosition | undefined>;
   /** Catch-up then live subscription to $all after `from`, system events filtered out by the server. */
@@ -123,6 +125,15 @@ export function openEsdbConnection(url: string): EsdbConnection {
     async readAllForward(from, maxCount) {
       const out: EsdbRecord[] = [];
       for await (const resolved of client.readAll({ direction: FORWARDS, fromPosition: toReadPosition(from), maxCount, resolveLinkTos: false })) {
+        if (resolved.event) out.push(toRecord(resolved.event));
+      }
+      return out;
+    },
+
+    async readAllBackward(from, maxCount) {
+      const out: EsdbRecord[] = [];
+      const fromPosition = from === 'end' ? END : { commit: from.commit, prepare: from.prepare };
+      for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition, maxCount, resolveLinkTos: false })) {
         if (resolved.event) out.push(toRecord(resolved.event));
       }
       return out;

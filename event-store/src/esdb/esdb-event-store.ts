@@ -2,7 +2,7 @@ import type { EventStore, ReadStreamOptions, SubscribeOptions } from '../port.ts
 import { appendToEsdb } from './esdb-append.ts';
 import { openEsdbConnection, type EsdbConnection } from './esdb-client.ts';
 import { toStoredEvent } from './esdb-mapping.ts';
-import { checkNonNegativeInteger, countEventsAfter, headPositionOf, readAllPage, type ScanOptions } from './esdb-read.ts';
+import { checkNonNegativeInteger, countEventsAfter, headPositionOf, readAllPage, readLatestEvents, type ScanOptions } from './esdb-read.ts';
 import { EsdbSubscription } from './esdb-subscription.ts';
 
 export interface EsdbEventStoreOptions {
@@ -91,6 +91,11 @@ function esdbEventStore(connection: EsdbConnection, scan: ScanOptions): EventSto
     async readAll(fromPosition, limit) {
       open();
       return (await readPage(fromPosition, limit)).events;
+    },
+
+    async readLatest(limit) {
+      open();
+      return readLatestEvents(connection, limit);
     },
 
     subscribe(fromPosition: number, subscribeOptions: SubscribeOptions = {}) {

@@ -6,6 +6,7 @@ import {
   positionToNumber,
   readStartAfter,
   toStoredEvent,
+  type EsdbPosition,
   type EsdbReadStart,
   type EsdbRecord,
 } from './esdb-mapping.ts';
@@ -101,6 +102,34 @@ export async function countEventsAfter(connection: EsdbConnection, position: num
   let n = 0;
   await scanAfter(connection, position, cap, options, () => ++n >= cap);
   return n;
+}
+
+/**
+ * The newest `limit` of the port's events, in $all order: pages read backwards from the end, system
+ * events dropped, until enough are found or $all begins. A backward read is inclusive of its start,
+ * so each later page starts at the last record seen and skips it.
+ */
+export async function readLatestEvents(connection: EsdbConnection, limit: number): Promise<StoredEvent[]> {
+  checkNonNegativeInteger('limit', limit);
+  const newestFirst: StoredEvent[] = [];
+  if (limit === 0) return newestFirst;
+  const pageSize = Math.min(Math.max(limit + 1, MIN_PAGE), MAX_PAGE);
+  let from: 'end' | EsdbPosition = 'end';
+  let below = Number.POSITIVE_INFINITY;
+  for (;;) {
+    const page = await connection.readAllBackward(from, pageSize);
+    for (const record of page) {
+      if (record.position === undefined) throw new Error(`$all returned event ${record.id} without a position`);
+      const position = positionToNumber(record.position);
+      if (position >= below) continue;
+      below = position;
+      from = record.position;
+      if (isSystemEventType(record.type)) continue;
+      newestFirst.push(toStoredEvent(record));
+      if (newestFirst.length >= limit) return newestFirst.reverse();
+    }
+    if (page.length < pageSize) return newestFirst.reverse();
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { EventNotifier } from './event-notifier.ts';
 import type { SqlExecutor } from './executor.ts';
 import { ensureEventStoreSchema } from './schema.ts';
 import { appendAndAnnounce } from './sql-append.ts';
-import { checkNonNegativeInteger, countVisibleAfter, readAllEvents, readStreamEvents, visibleHeadPosition } from './sql-read.ts';
+import { checkNonNegativeInteger, countVisibleAfter, readAllEvents, readLatestEvents, readStreamEvents, visibleHeadPosition } from './sql-read.ts';
 import { SqlSubscription, type ReadAll } from './sql-subscription.ts';
 
 // The pieces live in their own modules; these two names stay importable from here.
@@ -55,6 +55,11 @@ export async function createSqlEventStore(executor: SqlExecutor, options: SqlEve
     async readAll(fromPosition, limit) {
       open();
       return readAll(fromPosition, limit);
+    },
+
+    async readLatest(limit) {
+      open();
+      return readLatestEvents(executor, limit);
     },
 
     subscribe(fromPosition: number, subscribeOptions: SubscribeOptions = {}) {

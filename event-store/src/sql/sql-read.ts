@@ -36,6 +36,14 @@ export async function readAllEvents(db: SqlQueryable, fromPosition: number, limi
   return decodeEventRows(rows);
 }
 
+/** The newest `limit` visible events, in position order. */
+export async function readLatestEvents(db: SqlQueryable, limit: number): Promise<StoredEvent[]> {
+  checkNonNegativeInteger('limit', limit);
+  if (limit === 0) return [];
+  const { rows } = await db.query(`SELECT ${EVENT_COLUMNS} FROM chirp_events WHERE ${VISIBLE} ORDER BY position DESC LIMIT $1`, [limit]);
+  return decodeEventRows(rows).reverse();
+}
+
 export async function readStreamEvents(
   db: SqlQueryable,
   streamId: string,
