@@ -12,12 +12,13 @@ export const DEFAULT_OPERATOR_HANDLE = 'operator';
 export const OPERATOR_PASSWORD_FILE = 'operator-password';
 
 /**
- * `npm start` has an operator out of the box, so the dashboard can be used at once: with no
- * CHIRP_OPERATOR_HANDLES and outside production, the handle `operator` gets the role. Production
- * never gets an operator nobody chose.
+ * `npm start` on embedded PGlite — the newcomer's try-out — has an operator out of the box, so the
+ * dashboard can be used at once: with no CHIRP_OPERATOR_HANDLES, the handle `operator` gets the
+ * role. Production, and any setup on a PostgreSQL server (shared with other processes, configured
+ * on purpose), never gets an operator nobody chose.
  */
 export function withDefaultOperator(config: Config): Config {
-  if (config.CHIRP_OPERATOR_HANDLES.size > 0 || config.NODE_ENV === 'production') return config;
+  if (!getsDefaultOperator(config)) return config;
   return { ...config, CHIRP_OPERATOR_HANDLES: new Set([DEFAULT_OPERATOR_HANDLE]) };
 }
 
@@ -31,7 +32,7 @@ export function withDefaultOperator(config: Config): Config {
 export async function ensureOperatorAccount(store: EventStore, configured: Config): Promise<string> {
   const handles = [...configured.CHIRP_OPERATOR_HANDLES];
   if (handles.length > 0) return `log in as one of: ${handles.join(', ')}`;
-  if (configured.NODE_ENV === 'production') return 'no operators: set CHIRP_OPERATOR_HANDLES';
+  if (!getsDefaultOperator(configured)) return 'no operators: set CHIRP_OPERATOR_HANDLES';
   const passwordFile = join(configured.CHIRP_DATA_DIR, OPERATOR_PASSWORD_FILE);
   if (await isRegistered(store, DEFAULT_OPERATOR_HANDLE))
     return existsSync(passwordFile)
@@ -51,6 +52,10 @@ export async function ensureOperatorAccount(store: EventStore, configured: Confi
     },
   );
   return `log in as ${DEFAULT_OPERATOR_HANDLE}, password in ${passwordFile}`;
+}
+
+function getsDefaultOperator(config: Config): boolean {
+  return config.CHIRP_OPERATOR_HANDLES.size === 0 && config.NODE_ENV !== 'production' && !config.CHIRP_DATABASE_URL;
 }
 
 /** What POST /v1/sessions checks: the handle is reserved, and its user's stream says registered. */
