@@ -5,10 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../test-support/http-client.ts';
-import { startEntryPoint, stopAllProcesses, withoutChirpSettings, type ChirpProcess, type Env } from '../../test-support/processes.ts';
-
-/** The test runner's own OTEL_* settings must not configure the processes under test. */
-const withoutOtelSettings = (): Env => Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('OTEL_')).map((k) => [k, undefined]));
+import { startEntryPoint, stopAllProcesses, withoutChirpSettings, type ChirpProcess } from '../../test-support/processes.ts';
 
 /** What an OTLP/HTTP receiver (an OpenTelemetry Collector) was sent, by path: /v1/traces, /v1/metrics. */
 interface Received {
@@ -42,7 +39,6 @@ describe('npm start with OpenTelemetry on', () => {
     const otlp = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     chirp = startEntryPoint('start-all', [], {
       ...withoutChirpSettings(),
-      ...withoutOtelSettings(),
       CHIRP_DATA_DIR: dataDir,
       CHIRP_COMMAND_PORT: '0',
       CHIRP_QUERY_PORT: '0',
