@@ -52,3 +52,4 @@ export {
 } from './relay-checkpoint.ts';
 export { KafkaRelay, type LogLine, type RelayOptions, type RelayStage, type RelayStatus } from './relay.ts';
 export { startKafkaRelay, type RunningRelay, type StartKafkaRelay } from './start-kafka-relay.ts';
+export { observeRelayLag } from './relay-metrics.ts';

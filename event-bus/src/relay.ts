@@ -1,5 +1,6 @@
 import type { StoredEvent } from '@chirp/domain/envelope';
 import { CorruptEventError, type EventStore, type SqlExecutor, type Subscription } from '@chirp/event-store';
+import { inSpan, instruments, linksTo, SpanKind } from '@chirp/telemetry';
 import type { EventPublisher } from './kafka-client.ts';
 import { toKafkaMessage, toMarkerMessages } from './kafka-messages.ts';
 import { ProgressLog } from './progress-log.ts';
@@ -161,12 +162,18 @@ export class KafkaRelay {
     const from = this.current;
     const to = events[events.length - 1]!.position;
     stage.now = 'publish';
-    await this.publisher.publish(this.options.topic, events.map(toKafkaMessage));
-    // Only after the events' ack: a marker P in a partition must follow every event ≤ P there
-    // (docs/event-bus.md, "Position markers"). A failure here re-sends the batch (duplicates) and
-    // its markers; a re-sent marker is harmless. The count is asked per batch (the publisher caches
-    // it for a minute), so a partition added later gets markers too.
-    await this.publisher.publish(this.options.topic, toMarkerMessages(to, await this.publisher.partitionCount(this.options.topic)));
+    // A producer span linked to the requests behind the batch's events: their traces lead on to
+    // the relay, and from there (the traceparent rides in each message) to the Kafka-fed projectors.
+    const span = { kind: SpanKind.PRODUCER, links: linksTo(events.map((e) => e.metadata.traceparent)), attributes: { 'chirp.relay': this.options.name, 'chirp.events': events.length, 'chirp.position.to': to } };
+    await inSpan(`relay publish ${this.options.topic}`, span, async () => {
+      await this.publisher.publish(this.options.topic, events.map(toKafkaMessage));
+      // Only after the events' ack: a marker P in a partition must follow every event ≤ P there
+      // (docs/event-bus.md, "Position markers"). A failure here re-sends the batch (duplicates) and
+      // its markers; a re-sent marker is harmless. The count is asked per batch (the publisher caches
+      // it for a minute), so a partition added later gets markers too.
+      await this.publisher.publish(this.options.topic, toMarkerMessages(to, await this.publisher.partitionCount(this.options.topic)));
+    });
+    instruments().relayPublished.add(events.length, { relay: this.options.name });
     await this.options.afterPublish?.(events);
     stage.now = 'checkpoint';
     try {

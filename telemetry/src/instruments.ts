@@ -23,6 +23,8 @@ export interface ChirpInstruments {
   timelineCacheRebuilds: Counter;
   /** HTTP requests served, seconds, by method, route and status (OpenTelemetry's HTTP conventions). */
   httpRequestDuration: Histogram;
+  /** Events the relay published to Kafka (acknowledged by the broker), by `relay` (its checkpoint name). */
+  relayPublished: Counter;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -44,6 +46,7 @@ function create(meter: Meter): ChirpInstruments {
     timelineCacheReads: meter.createCounter('chirp.timeline.cache.reads', { description: 'Cached timeline lists found (hit) or missing (miss)' }),
     timelineCacheRebuilds: meter.createCounter('chirp.timeline.cache.rebuilds', { description: 'Timeline lists rebuilt from SQL on a read' }),
     httpRequestDuration: seconds('http.server.request.duration', 'HTTP request duration'),
+    relayPublished: meter.createCounter('chirp.relay.events.published', { description: 'Events the relay published to Kafka, by relay' }),
   };
 }
 

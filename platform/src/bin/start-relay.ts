@@ -1,8 +1,8 @@
-import { loadRelayConfig, RelayConfigError, startKafkaRelay } from '@chirp/event-bus';
+import { loadRelayConfig, observeRelayLag, RelayConfigError, startKafkaRelay } from '@chirp/event-bus';
 import { ConfigError, loadConfig } from '../config.ts';
 import { describeDatabase, openDatabase } from '../database.ts';
-import { runService } from '../process-lifecycle.ts';
 import { startObservability } from '../observability.ts';
+import { runService } from '../process-lifecycle.ts';
 
 /**
  * `npm run start:relay`: publishes every event of the store to Kafka (docs/event-bus.md). Needs
@@ -42,6 +42,11 @@ runService('relay', async (life) => {
     // A relay that stopped on its own (a second relay on its checkpoint) makes the exit code 1.
     if (running.relay.error) throw running.relay.error;
   });
+  if (metricsUrl) {
+    const relay = running.relay;
+    const stopObserving = observeRelayLag(db.store, { name: relayConfig.name, get position() { return relay.position; } });
+    life.onStop(async () => stopObserving());
+  }
   // The loop only ends by itself on a fatal error: shut down the orderly way, as on a signal.
   void running.relay.done.then(() => {
     if (running.relay.error) process.kill(process.pid, 'SIGTERM');
