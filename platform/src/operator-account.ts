@@ -1,46 +1,55 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadStream, registerUser } from '@chirp/command-api';
 import { defaultErrorLog } from '@chirp/http-kit';
-import { fold, handleDecider, streams, userDecider } from '@chirp/domain';
+import { fold, handleDecider, streams } from '@chirp/domain';
 import type { EventStore } from '@chirp/event-store';
+import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config.ts';
 import { readOrCreateSecret } from './jwt-secret.ts';
 
 export const DEFAULT_OPERATOR_HANDLE = 'operator';
 export const OPERATOR_PASSWORD_FILE = 'operator-password';
+/** The cause start-up writes into the account's registration: what proves the account is its own. */
+export const OPERATOR_ACCOUNT_CAUSE = 'startup:operator-account';
 
-/**
- * `npm start` on embedded PGlite — the newcomer's try-out — has an operator out of the box, so the
- * dashboard can be used at once: with no CHIRP_OPERATOR_HANDLES, the handle `operator` gets the
- * role. Production, and any setup on a PostgreSQL server (shared with other processes, configured
- * on purpose), never gets an operator nobody chose.
- */
-export function withDefaultOperator(config: Config): Config {
-  if (!getsDefaultOperator(config)) return config;
-  return { ...config, CHIRP_OPERATOR_HANDLES: new Set([DEFAULT_OPERATOR_HANDLE]) };
+export interface OperatorAccess {
+  /** The configuration to run with: CHIRP_OPERATOR_HANDLES as given, or the default operator. */
+  config: Config;
+  /** How to log in, for the start-up banner. */
+  login: string;
 }
 
 /**
- * Makes sure the default operator can log in, and says how (for the start-up banner). When the
- * operators are configured (`configured`: the configuration before withDefaultOperator), they
- * register as any user. Else, if no user `operator` is registered, it is registered through the
- * domain — the path POST /v1/users takes — with a random password kept in
- * `<CHIRP_DATA_DIR>/operator-password` (0600), which a later start finds and keeps.
+ * `npm start` on embedded PGlite — the newcomer's try-out — has an operator out of the box, so the
+ * dashboard can be used at once: with no CHIRP_OPERATOR_HANDLES, outside production, start-up
+ * registers the handle `operator` (through the domain, as POST /v1/users does) with a random
+ * password in `<CHIRP_DATA_DIR>/operator-password` (0600), and that account gets the role. Run
+ * BEFORE the APIs listen, so nobody can take the handle first.
+ *
+ * The role goes only to the account start-up registered — its registration's causation says so —
+ * never to a user who took the handle `operator` some other way (while CHIRP_OPERATOR_HANDLES was
+ * set, say). Production, and any setup on a PostgreSQL server, never gets an operator nobody chose.
  */
-export async function ensureOperatorAccount(store: EventStore, configured: Config): Promise<string> {
-  const handles = [...configured.CHIRP_OPERATOR_HANDLES];
-  if (handles.length > 0) return `log in as one of: ${handles.join(', ')}`;
-  if (!getsDefaultOperator(configured)) return 'no operators: set CHIRP_OPERATOR_HANDLES';
-  const passwordFile = join(configured.CHIRP_DATA_DIR, OPERATOR_PASSWORD_FILE);
-  if (await isRegistered(store, DEFAULT_OPERATOR_HANDLE))
-    return existsSync(passwordFile)
-      ? `log in as ${DEFAULT_OPERATOR_HANDLE}, password in ${passwordFile}`
-      : `log in as ${DEFAULT_OPERATOR_HANDLE}; its password file ${passwordFile} is gone`;
+export async function resolveOperatorAccess(store: EventStore, config: Config): Promise<OperatorAccess> {
+  const handles = [...config.CHIRP_OPERATOR_HANDLES];
+  if (handles.length > 0) return { config, login: `log in as one of: ${handles.join(', ')}` };
+  if (config.NODE_ENV === 'production' || config.CHIRP_DATABASE_URL) return { config, login: 'no operators: set CHIRP_OPERATOR_HANDLES' };
+  const passwordFile = join(config.CHIRP_DATA_DIR, OPERATOR_PASSWORD_FILE);
+  const owner = await handleOwner(store, DEFAULT_OPERATOR_HANDLE);
+  if (owner === 'someone else')
+    return { config, login: `no operators: the handle ${DEFAULT_OPERATOR_HANDLE} belongs to a user npm start did not register; set CHIRP_OPERATOR_HANDLES` };
+  const withOperator = { ...config, CHIRP_OPERATOR_HANDLES: new Set([DEFAULT_OPERATOR_HANDLE]) };
+  if (owner === 'start-up')
+    return {
+      config: withOperator,
+      login: existsSync(passwordFile)
+        ? `log in as ${DEFAULT_OPERATOR_HANDLE}, password in ${passwordFile}`
+        : `log in as ${DEFAULT_OPERATOR_HANDLE}; its password file ${passwordFile} is gone`,
+    };
   // Created before the registration: a start that dies in between finds the same password next time.
   const password = readOrCreateSecret(passwordFile);
-  const userId = randomUUID();
+  const userId = uuidv7();
   await registerUser(
     { store, clock: () => new Date(), log: defaultErrorLog },
     {
@@ -48,19 +57,21 @@ export async function ensureOperatorAccount(store: EventStore, configured: Confi
       handle: DEFAULT_OPERATOR_HANDLE,
       password,
       displayName: 'Operator',
-      metadata: { correlationId: `startup:${userId}`, causationId: 'startup:operator-account', actorUserId: userId },
+      metadata: { correlationId: `startup:${userId}`, causationId: OPERATOR_ACCOUNT_CAUSE, actorUserId: userId },
     },
   );
-  return `log in as ${DEFAULT_OPERATOR_HANDLE}, password in ${passwordFile}`;
+  return { config: withOperator, login: `log in as ${DEFAULT_OPERATOR_HANDLE}, password in ${passwordFile}` };
 }
 
-function getsDefaultOperator(config: Config): boolean {
-  return config.CHIRP_OPERATOR_HANDLES.size === 0 && config.NODE_ENV !== 'production' && !config.CHIRP_DATABASE_URL;
-}
-
-/** What POST /v1/sessions checks: the handle is reserved, and its user's stream says registered. */
-async function isRegistered(store: EventStore, handle: string): Promise<boolean> {
+/**
+ * Who holds the handle: nobody (free, or released), the account start-up registered (its user's
+ * registration has start-up's causation), or someone else.
+ */
+async function handleOwner(store: EventStore, handle: string): Promise<'nobody' | 'start-up' | 'someone else'> {
   const reservation = fold(handleDecider, (await loadStream(store, streams.handle(handle))).events);
-  if (reservation.status !== 'reserved') return false;
-  return fold(userDecider, (await loadStream(store, streams.user(reservation.userId))).events).status === 'registered';
+  if (reservation.status !== 'reserved') return 'nobody';
+  const [registered] = await store.readStream(streams.user(reservation.userId), { limit: 1 });
+  // Reserved but not registered: a registration that failed half-way, start-up's or another's.
+  if (!registered) return 'someone else';
+  return registered.type === 'UserRegistered' && registered.metadata.causationId === OPERATOR_ACCOUNT_CAUSE ? 'start-up' : 'someone else';
 }

@@ -6,7 +6,9 @@ import { client } from '../../test-support/http-client.ts';
 import { freePort } from '../../test-support/ports.ts';
 import { startEntryPoint, stopAllProcesses, stopProcess, withoutChirpSettings, type Env } from '../../test-support/processes.ts';
 import { ConfigSchema, dashboardCommandUrl } from '../src/config.ts';
-import { withDefaultOperator } from '../src/operator-account.ts';
+import { createSqlEventStore, openPgliteExecutor } from '@chirp/event-store';
+import { registerUser } from '@chirp/command-api';
+import { resolveOperatorAccess } from '../src/operator-account.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -59,24 +61,63 @@ describe('npm start: the default operator account', () => {
     await stopProcess(second.proc);
   }, 120_000);
 
-  it('with CHIRP_OPERATOR_HANDLES set, names those handles and registers nobody', async () => {
+  it('with CHIRP_OPERATOR_HANDLES set, names those handles and registers nobody; a stranger who takes the handle operator then never gets the role', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chirp-operator-'));
     dirs.push(dataDir);
     const run = await startAll(dataDir, { CHIRP_OPERATOR_HANDLES: 'Alice,bob' });
     expect(run.dashboardLine).toBe(`${run.queryUrl}/dashboard  (log in as one of: alice, bob)`);
-    expect((await client(run.commandUrl).post('/v1/users', { body: { handle: 'operator', password: 'someone-else', displayName: 'Not ops' } })).status).toBe(201);
-    await stopProcess(run.proc);
+    const stranger = { handle: 'operator', password: 'someone-else' };
+    expect((await client(run.commandUrl).post('/v1/users', { body: { ...stranger, displayName: 'Not ops' } })).status).toBe(201);
+    run.proc.signalService('SIGTERM');
+    expect((await run.proc.exited).code).toBe(0);
+
+    // A plain npm start on the same data: the handle is not start-up's account, so no default operator.
+    const plain = await startAll(dataDir);
+    expect(plain.dashboardLine).toBe(`${plain.queryUrl}/dashboard  (no operators: the handle operator belongs to a user npm start did not register; set CHIRP_OPERATOR_HANDLES)`);
+    const login = await client(plain.commandUrl).post('/v1/sessions', { body: stranger });
+    expect([login.status, login.body.roles]).toEqual([200, []]);
+    await stopProcess(plain.proc);
   }, 120_000);
 });
 
 describe('the default operator and the dashboard URL in the configuration', () => {
   const config = (env: Record<string, string>) => ConfigSchema.parse(env);
 
-  it('the handle operator only without configured handles, outside production, on embedded PGlite', () => {
-    expect([...withDefaultOperator(config({})).CHIRP_OPERATOR_HANDLES]).toEqual(['operator']);
-    expect([...withDefaultOperator(config({ CHIRP_OPERATOR_HANDLES: 'ops' })).CHIRP_OPERATOR_HANDLES]).toEqual(['ops']);
-    expect([...withDefaultOperator(config({ NODE_ENV: 'production', CHIRP_JWT_SECRET: 'x'.repeat(32) })).CHIRP_OPERATOR_HANDLES]).toEqual([]);
-    expect([...withDefaultOperator(config({ CHIRP_DATABASE_URL: 'postgres://db/chirp' })).CHIRP_OPERATOR_HANDLES]).toEqual([]);
+  it('the handle operator only without configured handles, outside production, on embedded PGlite, and only for the account start-up registered', async () => {
+    const executor = await openPgliteExecutor('memory://');
+    const store = await createSqlEventStore(executor);
+    const dataDir = mkdtempSync(join(tmpdir(), 'chirp-operator-'));
+    dirs.push(dataDir);
+    try {
+      const handlesOf = async (env: Record<string, string>) => [...(await resolveOperatorAccess(store, config({ CHIRP_DATA_DIR: dataDir, ...env }))).config.CHIRP_OPERATOR_HANDLES];
+      // Configured, production, or on a PostgreSQL server: nothing is registered, nobody is added.
+      expect(await handlesOf({ CHIRP_OPERATOR_HANDLES: 'ops' })).toEqual(['ops']);
+      expect(await handlesOf({ NODE_ENV: 'production', CHIRP_JWT_SECRET: 'x'.repeat(32) })).toEqual([]);
+      expect(await handlesOf({ CHIRP_DATABASE_URL: 'postgres://db/chirp' })).toEqual([]);
+      expect(await store.readStream('handle-operator')).toEqual([]);
+      // The try-out: registered once, recognised after.
+      expect(await handlesOf({})).toEqual(['operator']);
+      expect(await handlesOf({})).toEqual(['operator']);
+      expect((await store.readStream('handle-operator')).map((e) => e.type)).toEqual(['HandleReserved']);
+
+      // On another store, a stranger took the handle first: no role for them.
+      const takenDir = mkdtempSync(join(tmpdir(), 'chirp-operator-'));
+      dirs.push(takenDir);
+      const fresh = await openPgliteExecutor('memory://');
+      const strangers = await createSqlEventStore(fresh);
+      await registerUser(
+        { store: strangers, clock: () => new Date(), log: () => {} },
+        { userId: '01890f3c-5d1e-7000-8000-000000000001', handle: 'operator', password: 'stranger-pass', displayName: 'X', metadata: { correlationId: 'c', causationId: 'request:1', actorUserId: null } },
+      );
+      const access = await resolveOperatorAccess(strangers, config({ CHIRP_DATA_DIR: takenDir }));
+      expect([...access.config.CHIRP_OPERATOR_HANDLES]).toEqual([]);
+      expect(access.login).toMatch(/belongs to a user npm start did not register/);
+      await strangers.close();
+      await fresh.close();
+    } finally {
+      await store.close();
+      await executor.close();
+    }
   });
 
   it('CHIRP_DASHBOARD_COMMAND_URL, else the command API by CHIRP_HOST and CHIRP_COMMAND_PORT, a wildcard shown as localhost', () => {
