@@ -1,9 +1,7 @@
 import type { Request } from 'express';
 import type { EventMetadata } from '@chirp/domain';
 import { requestIdsOf } from '@chirp/http-kit';
-import { activeTraceparent } from '@chirp/telemetry';
-
-const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+import { activeTraceparent, validTraceparent } from '@chirp/telemetry';
 
 /**
  * Metadata every event of a request carries: the request's correlation id (the caller's
@@ -14,7 +12,7 @@ const traceparentPattern = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/
 export function commandMetadata(req: Request, actorUserId: string | null): EventMetadata {
   const { requestId, correlationId } = requestIdsOf(req);
   const metadata: EventMetadata = { correlationId, causationId: `request:${requestId}`, actorUserId };
-  const traceparent = activeTraceparent() ?? req.get('traceparent');
-  if (traceparent && traceparentPattern.test(traceparent)) metadata.traceparent = traceparent;
+  const traceparent = activeTraceparent() ?? validTraceparent(req.get('traceparent'));
+  if (traceparent) metadata.traceparent = traceparent;
   return metadata;
 }

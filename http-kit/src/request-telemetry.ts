@@ -4,6 +4,8 @@ import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, tra
 import { instruments, silentLogger, tracer, type Logger } from '@chirp/telemetry';
 
 const correlationIdPattern = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longest path a span attribute or log line carries. */
+const MAX_LOGGED_PATH = 256;
 
 /** A request's own id, and the correlation id of the work it belongs to. */
 export interface RequestIds {
@@ -43,7 +45,14 @@ export function requestTelemetry(logger: Logger = silentLogger): RequestHandler 
     const { correlationId } = requestIdsOf(req);
     res.setHeader('X-Correlation-Id', correlationId);
     const parent = propagation.extract(context.active(), req.headers);
-    const span = tracer.startSpan(`${req.method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': req.path } }, parent);
+    // The path is the client's (up to the server's ~16 KB header limit): cut for spans and logs.
+    const path = req.path.length > MAX_LOGGED_PATH ? `${req.path.slice(0, MAX_LOGGED_PATH)}…` : req.path;
+    const span = tracer.startSpan(
+      `${req.method}`,
+      // The correlation id on the span makes a request's trace findable by the id its client has.
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method, 'url.path': path, 'chirp.correlation_id': correlationId } },
+      parent,
+    );
     let finished = false;
     const finish = () => {
       if (finished) return;
@@ -60,7 +69,7 @@ export function requestTelemetry(logger: Logger = silentLogger): RequestHandler 
       if (!logger.isLevelEnabled('info')) return;
       const ctx = span.spanContext();
       const ids = isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
-      logger.info({ method: req.method, route, path: req.path, status, duration_ms: Math.round(seconds * 10_000) / 10, correlation_id: correlationId, ...ids }, 'request');
+      logger.info({ method: req.method, route, path, status, duration_ms: Math.round(seconds * 10_000) / 10, correlation_id: correlationId, ...ids }, 'request');
     };
     res.once('finish', finish);
     res.once('close', finish);

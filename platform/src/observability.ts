@@ -31,13 +31,33 @@ export async function startObservability(life: Lifecycle, config: Config, servic
   const endpoint = PrometheusEndpoint.safeParse(process.env);
   if (!endpoint.success) throw new ConfigError(`invalid configuration:\n${endpoint.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
   const telemetry = await life.step('cannot start OpenTelemetry', () => startTelemetry({ serviceName: `chirp-${service}`, env: process.env }));
-  life.onStop(() => telemetry.shutdown());
+  // The last flush may find the collector gone: telemetry must never fail (or hold up) a shutdown.
+  life.onStop(async () => {
+    const failure = await flushWithin(telemetry.shutdown(), SHUTDOWN_FLUSH_MS);
+    if (failure) logger.warn({ error: failure }, 'telemetry could not flush on shutdown; the last spans and metrics are lost');
+  });
   const host = endpoint.data.OTEL_EXPORTER_PROMETHEUS_HOST ?? config.CHIRP_HOST;
   const server = await life.step('cannot start the metrics endpoint', () =>
     listen((req, res) => serveOperations(req, res, telemetry.serveMetrics), host, endpoint.data.OTEL_EXPORTER_PROMETHEUS_PORT),
   );
   life.onStop(() => server.close());
   return { logger, metricsUrl: `${server.url}/metrics` };
+}
+
+/** How long shutdown waits for the SDK's last export. */
+const SHUTDOWN_FLUSH_MS = 3000;
+
+/** Why the flush failed (or that it took too long), or undefined when it went through. */
+async function flushWithin(flush: Promise<void>, ms: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${ms} ms`), ms)));
+  try {
+    return await Promise.race([flush.then(() => undefined), timeout]);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function serveOperations(req: IncomingMessage, res: ServerResponse, serveMetrics: (req: IncomingMessage, res: ServerResponse) => void): void {

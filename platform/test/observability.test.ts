@@ -81,7 +81,7 @@ describe('npm start with OpenTelemetry on', () => {
     const text = await scrape.text();
     expect(text).toMatch(/^chirp_projection_lag_events\{[^}]*projection="home-timeline"[^}]*\} \d+/m);
     expect(text).toMatch(/^chirp_projection_events_applied_total\{[^}]*projection="tweets"[^}]*\} [1-9]/m);
-    expect(text).toMatch(/^chirp_commands_total\{[^}]*command="PostTweet"[^}]*\} 1/m);
+    expect(text).toMatch(/^chirp_commands_total\{[^}]*command="PostTweet"[^}]*\} 1$/m);
     expect((await fetch(metricsUrl.replace(/\/metrics$/, '/healthz'))).status).toBe(200);
 
     const logLines = chirp
@@ -93,6 +93,20 @@ describe('npm start with OpenTelemetry on', () => {
     expect(request).toMatchObject({ level: 'info', service: 'chirp-all', method: 'POST', status: 202 });
     expect(request.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(request.correlation_id).toEqual(expect.any(String));
-    expect(logLines.some((l) => l.msg === 'batch applied' && l.projection === 'home-timeline' && l.feed === 'store')).toBe(true);
+    const batch = logLines.find((l) => l.msg === 'batch applied' && l.projection === 'home-timeline' && l.feed === 'store');
+    expect(batch.trace_id, 'the batch line is written inside its span').toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('stops cleanly (exit 0) when the collector is gone, saying the last telemetry was lost', async () => {
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    receiver.closeAllConnections();
+    // Something to flush: a span that can no longer be delivered.
+    await client(commandUrl).post('/v1/sessions', { body: { handle: 'otto', password: 'wrong-password' } });
+    const stoppedAt = Date.now();
+    chirp.signalService('SIGTERM');
+    const exit = await chirp.exited;
+    expect(exit.code, chirp.output()).toBe(0);
+    expect(exit.at - stoppedAt).toBeLessThan(20_000);
+    expect(chirp.output()).toMatch(/"msg":"telemetry could not flush on shutdown/);
+  }, 40_000);
 });

@@ -80,13 +80,23 @@ describe('telemetry', () => {
   });
 
   it('serves lag, throughput, commands and fan-out in Prometheus format', async () => {
-    const text = await (await fetch(metricsUrl)).text();
+    const scrape = async () => (await fetch(metricsUrl)).text();
+    const value = (text: string, name: string, ...labels: string[]) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && labels.every((label) => l.includes(label)));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    // Caught up, the home timeline's lag is 0 (the gauge reads the checkpoints at collection time).
+    await expect.poll(async () => value(await scrape(), 'chirp_projection_lag_events', 'projection="home-timeline"'), { timeout: 15_000 }).toBe(0);
+    const text = await scrape();
     const series = (name: string) => text.split('\n').filter((l) => l.startsWith(name));
-    expect(series('chirp_projection_lag_events{').some((l) => l.includes('projection="home-timeline"'))).toBe(true);
+    // The one timeline read so far: its home list was missing (a miss, one rebuild), counted once.
+    expect(value(text, 'chirp_timeline_cache_reads_total', 'list="home"', 'result="miss"')).toBe(1);
+    expect(value(text, 'chirp_timeline_cache_reads_total', 'list="home"', 'result="hit"')).toBeUndefined();
+    expect(value(text, 'chirp_timeline_cache_rebuilds_total', 'list="home"')).toBe(1);
     expect(series('chirp_projection_lag_seconds{').length).toBeGreaterThan(0);
     expect(series('chirp_projection_events_rate{').length).toBeGreaterThan(0);
-    const applied = series('chirp_projection_events_applied_total{').find((l) => l.includes('projection="tweets"'));
-    expect(Number(applied?.split(' ').at(-1))).toBeGreaterThanOrEqual(1);
+    // tweets handles the registration's events and the post: at least 3 events applied from the store.
+    expect(value(text, 'chirp_projection_events_applied_total', 'projection="tweets"', 'feed="store"')).toBeGreaterThanOrEqual(3);
     expect(series('chirp_commands_total{').some((l) => l.includes('command="PostTweet"') && l.includes('outcome="accepted"'))).toBe(true);
     expect(series('chirp_timeline_fanout_size').length).toBeGreaterThan(0);
     expect(series('chirp_timeline_read_duration').length).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { inSpan, instruments, linksTo, silentLogger, SpanKind, type Logger } fro
 
 export interface BatchTelemetry {
   projection: string;
-  /** Where the batch came from, for the log line: `store`, or `kafka partition 3`. */
+  /** Where the batch came from, for the log line: `store`, `replay`, or `kafka partition 3`. */
   feed: string;
   logger?: Logger;
 }
@@ -14,24 +14,32 @@ export interface BatchTelemetry {
  * projected it; counts the applied events and the batch time, and writes one log line per batch
  * (never one per event).
  */
+/** The feed's kind, a bounded metric label: the partition stays in the log line only. */
+function feedKind(feed: string): string {
+  return feed.startsWith('kafka') ? 'kafka' : feed;
+}
+
 export async function tracedBatch<T>(events: readonly StoredEvent[], telemetry: BatchTelemetry, work: () => Promise<T>): Promise<T> {
   const { projection, feed } = telemetry;
   const from = events[0]!.position;
   const to = events[events.length - 1]!.position;
   const started = performance.now();
-  const result = await inSpan(
+  return inSpan(
     `projection ${projection} batch`,
     {
       kind: SpanKind.CONSUMER,
       links: linksTo(events.map((e) => e.metadata.traceparent)),
       attributes: { 'chirp.projection': projection, 'chirp.events': events.length, 'chirp.position.from': from, 'chirp.position.to': to },
     },
-    work,
+    async () => {
+      const result = await work();
+      const seconds = (performance.now() - started) / 1000;
+      const metrics = instruments();
+      metrics.eventsApplied.add(events.length, { projection, feed: feedKind(feed) });
+      metrics.batchDuration.record(seconds, { projection });
+      // Inside the span, so the line carries its trace_id and span_id.
+      (telemetry.logger ?? silentLogger).info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10 }, 'batch applied');
+      return result;
+    },
   );
-  const seconds = (performance.now() - started) / 1000;
-  const metrics = instruments();
-  metrics.eventsApplied.add(events.length, { projection });
-  metrics.batchDuration.record(seconds, { projection });
-  (telemetry.logger ?? silentLogger).info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10 }, 'batch applied');
-  return result;
 }

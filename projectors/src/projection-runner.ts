@@ -284,6 +284,7 @@ export class ProjectionRunner {
   private async rebuildBesideOldVersion(): Promise<void> {
     const result = await replayProjection(this.store, this.executor, this.projection, {
       force: true,
+      ...(this.logger ? { logger: this.logger } : {}),
       onProgress: () => {
         if (this.status !== 'running') throw new Error(`projection ${this.name} stopped during its rebuild`);
       },

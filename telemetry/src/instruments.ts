@@ -9,15 +9,15 @@ export interface ChirpInstruments {
   commands: Counter;
   /** Event-store appends, seconds, by `outcome` (ok, conflict, duplicate, failed). */
   appendDuration: Histogram;
-  /** Events a projection applied (its rate is the projection's throughput), by `projection`. */
+  /** Events a projection applied (its rate is the projection's throughput), by `projection` and `feed` (store, kafka, replay). */
   eventsApplied: Counter;
   /** Projector batch transactions, seconds, by `projection`. */
   batchDuration: Histogram;
   /** Home-timeline lists a post or retweet was written into, by `mode` (push, or pull for a celebrity: 0). */
   fanOutSize: Histogram;
-  /** Home-timeline reads, seconds, by `source` (cache, sql). */
+  /** Home-timeline reads, seconds, by `source` (cache, cache+sql, sql). */
   timelineReadDuration: Histogram;
-  /** Cached lists a home-timeline read found or missed, by `result` (hit, miss). */
+  /** Lists a home-timeline read looked up in the cache, once each, by `list` (home, author) and `result` (hit, miss). */
   timelineCacheReads: Counter;
   /** Cached lists rebuilt from SQL on a read, by `list` (home, author). */
   timelineCacheRebuilds: Counter;

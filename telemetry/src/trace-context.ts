@@ -3,9 +3,10 @@ import { context, isSpanContextValid, trace, TraceFlags, type Link, type SpanCon
 const traceparentPattern = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /**
- * The W3C `traceparent` of the span active now, or undefined when none records (telemetry off,
- * or outside any span). Commands store it in their events' metadata, so the projectors that
- * apply an event can link their spans to the request that caused it.
+ * The W3C `traceparent` of the span active now, or undefined when there is none (telemetry off,
+ * or outside any span). A span the sampler dropped has one too, flagged unsampled (`-00`): its
+ * trace goes on unsampled downstream, as the spec wants. Commands store it in their events'
+ * metadata, so the projectors that apply an event can link their spans to the request that caused it.
  */
 export function activeTraceparent(): string | undefined {
   const span = trace.getSpan(context.active());
@@ -13,6 +14,11 @@ export function activeTraceparent(): string | undefined {
   const ctx = span.spanContext();
   if (!isSpanContextValid(ctx)) return undefined;
   return `00-${ctx.traceId}-${ctx.spanId}-${(ctx.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** The `traceparent` given, when it is a valid W3C trace context (version 00, non-zero ids); else undefined. */
+export function validTraceparent(traceparent: string | undefined): string | undefined {
+  return spanContextOf(traceparent) ? traceparent : undefined;
 }
 
 /** The span context a stored `traceparent` names (version 00 only), or undefined. */

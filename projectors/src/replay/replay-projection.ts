@@ -7,6 +7,8 @@ import { runDdl } from '../ddl.ts';
 import { prepareProjection, ProjectionVersionError, setUpTables } from '../prepare-projection.ts';
 import type { Projection } from '../projection.ts';
 import { inShadowSchema, searchShadowFirst, shadowSchemaOf } from './shadow-schema.ts';
+import type { Logger } from '@chirp/telemetry';
+import { tracedBatch } from '../batch-telemetry.ts';
 
 export interface ReplayOptions {
   /** Events per shadow transaction; default 10,000 (bench:replay: 2,000 → 10,000 made the slowest replays ~1.3× faster). */
@@ -30,6 +32,8 @@ export interface ReplayOptions {
    * replays, so none leaves a shadow behind that the next one would have to `--force` away.
    */
   signal?: AbortSignal;
+  /** Where each shadow batch is logged (one line per batch); default nowhere. Spans and metrics are recorded either way. */
+  logger?: Logger;
 }
 
 export interface ReplayResult {
@@ -105,7 +109,9 @@ export async function replayProjection(store: EventStore, executor: SqlExecutor,
       next = readAhead(position);
       // A failed read-ahead is reported by the `await next` above, or dropped with the replay.
       next.catch(() => {});
-      await shadow.transaction((tx) => applyBatchInTransaction(tx, projection, batch, { from, state: 'catching_up', eventsPerSecond: 0 }));
+      await tracedBatch(batch.events, { projection: projection.name, feed: 'replay', ...(options.logger ? { logger: options.logger } : {}) }, () =>
+        shadow.transaction((tx) => applyBatchInTransaction(tx, projection, batch, { from, state: 'catching_up', eventsPerSecond: 0 })),
+      );
       applied += batch.events.length;
       await options.onProgress?.(applied, Math.max(0, (await total) - applied), 'catching_up');
     }

@@ -58,10 +58,9 @@ export async function readHomeTimeline(source: HomeTimelineReaderDeps | SqlQuery
   const limit = validateLimit(options.limit);
   const before = options.cursor ? decodeCursor(options.cursor) : null;
   const started = performance.now();
-  const cached = 'cache' in source;
-  const page = cached ? await readCached(source, userId, limit, before, options.covers ?? 0) : await readFromSql(source, userId, limit, before);
-  instruments().timelineReadDuration.record((performance.now() - started) / 1000, { source: cached ? 'cache' : 'sql' });
-  return page;
+  const read = 'cache' in source ? await readCached(source, userId, limit, before, options.covers ?? 0) : { page: await readFromSql(source, userId, limit, before), from: 'sql' as const };
+  instruments().timelineReadDuration.record((performance.now() - started) / 1000, { source: read.from });
+  return read.page;
 }
 
 /**
@@ -134,10 +133,10 @@ async function readSources(
   let pulls = hints.get(userId) ?? [];
   for (let attempt = 0; attempt < 3; attempt++) {
     const { home, authorPages } = await readWithAuthors(true, pulls);
-    const metrics = instruments();
-    metrics.timelineCacheReads.add(1, { result: home ? 'hit' : 'miss' });
+    // Counted once per read of the list: a retry after a rebuild is not a second lookup.
+    if (attempt === 0) instruments().timelineCacheReads.add(1, { list: 'home', result: home ? 'hit' : 'miss' });
     if (!home) {
-      metrics.timelineCacheRebuilds.add(1, { list: 'home' });
+      instruments().timelineCacheRebuilds.add(1, { list: 'home' });
       await rebuildHome(db, cache, userId);
       continue;
     }
@@ -170,7 +169,8 @@ async function completeAuthors(
   const out: ListPage[] = [];
   for (const [i, authorId] of authors.entries()) {
     let page = pages[i] ?? null;
-    if (!page) instruments().timelineCacheReads.add(1, { result: 'miss' });
+    // Every pulled author list once: found (in Redis or the in-memory pages) or missing.
+    instruments().timelineCacheReads.add(1, { list: 'author', result: page ? 'hit' : 'miss' });
     for (let attempt = 0; !page && attempt < 3; attempt++) {
       instruments().timelineCacheRebuilds.add(1, { list: 'author' });
       await rebuildAuthor(deps.db, deps.cache, authorId);
@@ -215,8 +215,12 @@ function mergeSources(sources: readonly Source[], horizon: number, rejected: Rea
  * null exactly at the end. When the cache runs out above the end of the history, the page
  * continues from SQL below the horizon with the same cursor semantics (position).
  */
-async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: number, before: number | null, covers: number): Promise<HomeTimelinePage> {
+/** Where a page came from: the cached lists alone, or partly SQL (past the cache's cap, or a list that kept vanishing). */
+type CachedRead = { page: HomeTimelinePage; from: 'cache' | 'cache+sql' };
+
+async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: number, before: number | null, covers: number): Promise<CachedRead> {
   const want = limit + 1;
+  let from: CachedRead['from'] = 'cache';
   const out: TimelineEntry[] = [];
   const emitted = new Set<string>();
   const emit = (e: TimelineEntry) => {
@@ -229,6 +233,7 @@ async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: n
     const need = want - out.length;
     const sources = await readSources(deps, userId, pos, need, covers);
     if (!sources) {
+      from = 'cache+sql';
       for (const e of await referenceEntries(deps.db, userId, { before: pos, limit: need })) emit(e);
       break;
     }
@@ -253,6 +258,7 @@ async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: n
     if (out.length >= want || horizon === Number.NEGATIVE_INFINITY) break;
     if (cacheEnds) {
       // Past the cache: the rest of the history comes from SQL, strictly below the horizon.
+      from = 'cache+sql';
       const rest = await referenceEntries(deps.db, userId, { before: horizon === top ? pos : horizon, limit: want - out.length });
       for (const e of rest) emit(e);
       break;
@@ -265,5 +271,5 @@ async function readCached(deps: HomeTimelineReaderDeps, userId: string, limit: n
     return item;
   });
   const last = items[items.length - 1];
-  return { items, nextCursor: out.length > limit && last ? encodeCursor(last.sortPosition) : null };
+  return { page: { items, nextCursor: out.length > limit && last ? encodeCursor(last.sortPosition) : null }, from };
 }
