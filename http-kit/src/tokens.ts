@@ -10,6 +10,11 @@ export interface Principal {
   userId: string;
   handle: string;
   roles: string[];
+  /**
+   * When the token expires (ms since the epoch), as `verify` read it; not signed by `issue`,
+   * which sets its own expiry. For what outlives the request, such as a stream.
+   */
+  expiresAt?: number;
 }
 
 const Claims = z.object({
@@ -75,7 +80,7 @@ export function createTokenService(secret: string, ttlSeconds: number, options: 
       try {
         const { payload } = await jwtVerify(token, key, { issuer, audience, algorithms: ['HS256'] });
         const claims = Claims.parse(payload);
-        const principal = { userId: claims.sub, handle: claims.handle, roles: claims.roles };
+        const principal = { userId: claims.sub, handle: claims.handle, roles: claims.roles, expiresAt: claims.exp * 1000 };
         verified.remember(token, principal, claims.exp * 1000);
         return principal;
       } catch (error) {

@@ -14,11 +14,19 @@ async function rejection(promise: Promise<unknown>): Promise<ProblemError> {
 }
 
 describe('token service', () => {
-  it('verifies what it issued, again and again (the second time from memory)', async () => {
+  it('verifies what it issued, again and again (the second time from memory), with its expiry', async () => {
     const tokens = createTokenService(secret, 3600);
     const token = await tokens.issue(alice);
-    expect(await tokens.verify(token)).toEqual(alice);
-    expect(await tokens.verify(token)).toEqual(alice);
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    expect(await tokens.verify(token)).toEqual({ ...alice, expiresAt: exp * 1000 });
+    expect(await tokens.verify(token)).toEqual({ ...alice, expiresAt: exp * 1000 });
+    expect(exp * 1000 - Date.now()).toBeGreaterThan(3590_000);
+  });
+
+  it('issue ignores an expiresAt on the principal: the token expires after the service’s TTL', async () => {
+    const tokens = createTokenService(secret, 3600);
+    const token = await tokens.issue({ ...alice, expiresAt: Date.now() - 1000 });
+    expect((await tokens.verify(token)).expiresAt).toBeGreaterThan(Date.now() + 3590_000);
   });
 
   it('a remembered token still expires', async () => {
@@ -26,7 +34,7 @@ describe('token service', () => {
     // may have expired by the first verify.
     const tokens = createTokenService(secret, 2);
     const token = await tokens.issue(alice);
-    expect(await tokens.verify(token)).toEqual(alice);
+    expect(await tokens.verify(token)).toMatchObject(alice);
     const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
     await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
     const error = await rejection(tokens.verify(token));

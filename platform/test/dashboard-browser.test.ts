@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventTypes } from '@chirp/domain/events';
 import { client } from '../../test-support/http-client.ts';
 import { freePort } from '../../test-support/ports.ts';
 import { root, startProcess, stopAllProcesses, withoutChirpSettings, type ChirpProcess } from '../../test-support/processes.ts';
@@ -11,7 +12,8 @@ import { root, startProcess, stopAllProcesses, withoutChirpSettings, type ChirpP
  * The operators' dashboard (query-api/dashboard/) in a real browser against a real `npm start`:
  * log in through the form, watch a tweet posted from outside arrive in the live tail, filter it
  * out and back in, pause and resume, open its envelope and its stream's history, replay a
- * projection and see it finish, and save the screenshot the README shows (docs/dashboard.png).
+ * projection and see it finish, and save the screenshot the README shows (docs/dashboard.png);
+ * then show payloads holding markup as text, never as HTML.
  * Needs Debian's Chromium (scripts/ensure-chromium.sh installs it on CI).
  */
 const CHROMIUM = '/usr/bin/chromium';
@@ -123,6 +125,8 @@ describe.skipIf(!haveChromium)('the operators’ dashboard in Chromium against n
 
     // The tail opens on what already happened: the registrations before the page was opened.
     await page.locator('#events tbody.event[data-type="UserRegistered"]').first().waitFor();
+    // The Type filter offers the domain's event types (from config.json), in the catalogue's order.
+    expect(await page.evaluate(`[...document.querySelectorAll('#filter-type option')].map((o) => o.value)`)).toEqual(['', ...eventTypes]);
 
     // A tweet posted from outside arrives live.
     const text = `Live from the browser test #dashboard ${Date.now()}`;
@@ -222,4 +226,47 @@ describe.skipIf(!haveChromium)('the operators’ dashboard in Chromium against n
     await page.getByLabel('Handle', { exact: true }).waitFor();
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('shows payloads holding markup as text: no element made from them, no script run; password hashes redacted', async () => {
+    // After the test above: the login form, after a refused token.
+    await page.getByLabel('Handle', { exact: true }).fill(OPERATOR.handle);
+    await page.getByLabel('Password', { exact: true }).fill(OPERATOR.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#connection', { hasText: 'Live' }).waitFor();
+
+    const markup = '<img src=x onerror="window.__xss=1">';
+    const name = '<b>X</b><svg onload=window.__xss=2>'; // short enough to be quoted whole
+    const evil = { handle: 'dash_markup', password: 'markup-password-1', displayName: name };
+    expect((await commands.post('/v1/users', { body: evil })).status).toBe(201);
+    await command('/v1/users/me', { displayName: name }, 'patch');
+    const { tweetId } = await command('/v1/tweets', { text: markup });
+
+    const row = tweetRows(markup);
+    await row.waitFor();
+    expect(await row.locator('td.summary .summary-text').textContent()).toBe(`user …${userId.slice(-8)}: “${markup}”`);
+    const registered = page.locator('#events tbody.event[data-type="UserRegistered"]', { hasText: `@${evil.handle}` });
+    expect(await registered.locator('.summary-text').textContent()).toContain(`registered as “${name}”`);
+    const renamed = page.locator('#events tbody.event[data-type="ProfileUpdated"]', { hasText: name });
+    await renamed.waitFor();
+
+    // The envelope: the text as it was posted; a registration's password hash redacted by the server.
+    const position = await row.getAttribute('data-position');
+    await row.getByRole('button', { name: `Show the envelope of event ${position}` }).click();
+    expect(JSON.parse((await row.locator('pre.envelope').textContent())!).data.text).toBe(markup);
+    const registeredAt = await registered.getAttribute('data-position');
+    await registered.getByRole('button', { name: `Show the envelope of event ${registeredAt}` }).click();
+    const registration = JSON.parse((await registered.locator('pre.envelope').textContent())!);
+    expect(registration.data).toMatchObject({ handle: evil.handle, displayName: name, passwordHash: '[redacted]' });
+
+    // And the stream's history.
+    await row.locator('td.stream button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: `Stream tweet-${tweetId}` }).waitFor();
+    await dialog.locator('li.history-item', { hasText: markup }).waitFor();
+
+    expect(await page.locator('#events img, #events b, #events svg, #stream-dialog img, #stream-dialog b, #stream-dialog svg').count()).toBe(0);
+    expect(await page.evaluate(`document.querySelectorAll('img').length`)).toBe(0);
+    expect(await page.evaluate(`typeof window.__xss`)).toBe('undefined');
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

@@ -48,7 +48,7 @@ describe('npm start: the default operator account', () => {
     expect(session.body.roles).toEqual(['operator']);
     // The token opens the operator routes of the query API, and the page knows where the command API is.
     expect((await client(first.queryUrl).get('/v1/admin/event-rates?minutes=5', { token: session.body.accessToken })).status).toBe(200);
-    expect((await client(first.queryUrl).get('/dashboard/config.json')).body).toEqual({ commandApiUrl: first.commandUrl });
+    expect((await client(first.queryUrl).get('/dashboard/config.json')).body).toMatchObject({ commandApiUrl: first.commandUrl });
     // The service itself, not the tsx in front of it (which may SIGKILL a service slow to answer).
     first.proc.signalService('SIGTERM');
     expect((await first.proc.exited).code).toBe(0);

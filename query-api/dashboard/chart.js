@@ -1,5 +1,5 @@
 // The events-per-minute chart: stacked bars per minute and type, drawn as SVG through the DOM.
-import { EVENT_TYPES, typeClass } from './events.js';
+import { typeClass } from './events.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const MINUTE = 60_000;
@@ -23,15 +23,17 @@ function niceCeil(n) {
   return 10 * p;
 }
 
-export function createRatesChart(container, legend) {
+/** eventTypes(): the domain's event types (config.json), the order of the stacks and the legend. */
+export function createRatesChart(container, legend, eventTypes = () => []) {
   /** Buckets as [{ at: ms, counts: {type: n} }], oldest first. */
   let buckets = [];
   let types = [];
   let scheduled = false;
 
   function orderedTypes() {
-    const known = EVENT_TYPES.filter((t) => types.includes(t));
-    return [...known, ...types.filter((t) => !EVENT_TYPES.includes(t)).sort()];
+    const catalogue = eventTypes();
+    const known = catalogue.filter((t) => types.includes(t));
+    return [...known, ...types.filter((t) => !catalogue.includes(t)).sort()];
   }
 
   function render() {

@@ -1,6 +1,6 @@
 // Chirp's operator dashboard: the live event tail, event rates, projections. Plain DOM, no build step.
 import { createRatesChart } from './chart.js';
-import { clockTime, EVENT_TYPES, prettyEnvelope, shortStream, summarize, summaryParts, typeClass } from './events.js';
+import { clockTime, shortStream, summarize, summaryParts, typeClass } from './events.js';
 import { HttpError, openEventStream } from './sse.js';
 
 const SESSION_KEY = 'chirp.dashboard.session';
@@ -55,6 +55,9 @@ function streamButton(streamId, label = streamId, title = `Open the history of s
   b.title = title;
   return b;
 }
+
+/** The envelope as pretty JSON: as the server sent it, secret fields already "[redacted]". */
+const prettyEnvelope = (event) => JSON.stringify(event, null, 2);
 
 /** An event's summary: its text, with the ids it names as links to their streams. */
 function summaryNode(event) {
@@ -635,7 +638,7 @@ async function replay(name, button) {
 // ---------------------------------------------------------------------------------------------
 // Event rates.
 
-const chart = createRatesChart($('chart'), $('legend'));
+const chart = createRatesChart($('chart'), $('legend'), () => config?.eventTypes ?? []);
 
 async function pollRates() {
   const owner = running;
@@ -660,7 +663,6 @@ async function pollRates() {
 
 function wire() {
   const select = $('filter-type');
-  for (const type of EVENT_TYPES) select.append(new Option(type, type));
   $('login-form').addEventListener('submit', login);
   $('logout').addEventListener('click', () => logout());
   $('not-operator-logout').addEventListener('click', () => logout());
@@ -708,6 +710,9 @@ async function boot() {
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     config = await response.json();
     config.commandApiUrl = String(config.commandApiUrl).replace(/\/+$/, '');
+    // The Type filter's choices: the domain's event types, as the server lists them.
+    config.eventTypes = Array.isArray(config.eventTypes) ? config.eventTypes.map(String) : [];
+    for (const type of config.eventTypes) $('filter-type').append(new Option(type, type));
   } catch (error) {
     $('boot').textContent = `Cannot load the dashboard's configuration (config.json): ${error.message}`;
     $('boot').classList.add('error');

@@ -1,27 +1,7 @@
-// The event catalogue as the dashboard knows it (domain/src/events.ts), and how an event is shown.
-
-/** Every event type in domain/src/events.ts, in its order. Unknown types still show (with a neutral colour). */
-export const EVENT_TYPES = [
-  'HandleReserved',
-  'HandleReleased',
-  'UserRegistered',
-  'ProfileUpdated',
-  'TweetPosted',
-  'TweetDeleted',
-  'Retweeted',
-  'RetweetUndone',
-  'TweetLiked',
-  'TweetUnliked',
-  'Followed',
-  'Unfollowed',
-  'TrendHidden',
-  'TrendShown',
-];
-
-/** The CSS class that colours a type (dashboard.css: .t-<Type>); `t-other` for types this page does not know. */
-export function typeClass(type) {
-  return EVENT_TYPES.includes(type) ? `t-${type}` : 't-other';
-}
+// How the dashboard shows an event. The list of event types is not here: the server sends the
+// domain's (config.json, `eventTypes`). Here, by type: a one-line summary of its data, and (by the
+// same key) its colour, dashboard.css's `.t-<Type>`. A type without a summary still shows, as its
+// data in JSON and in the neutral colour `.t-other`.
 
 /**
  * An id cut short for the screen: its last 8 characters. Chirp's ids are UUIDv7, whose first
@@ -58,46 +38,43 @@ function parts(strings, ...values) {
   return out;
 }
 
-/** A one-line account of an event's data, as text and links to the streams it names. */
+/** A one-line account of each type's data (d), as text and links to the streams it names. */
+const SUMMARIES = {
+  UserRegistered: (d) => parts`@${d.handle} registered as ${quote(d.displayName ?? '', 40)} (${user(d.userId)})`,
+  HandleReserved: (d) => parts`@${d.handle} reserved for ${user(d.userId)}`,
+  HandleReleased: (d) => parts`@${d.handle} released by ${user(d.userId)}`,
+  ProfileUpdated: (d) => {
+    const changes = [];
+    if (d.displayName !== undefined) changes.push(`name ${quote(d.displayName, 40)}`);
+    if (d.bio !== undefined) changes.push(`bio ${quote(d.bio, 60)}`);
+    return parts`${user(d.userId)}: ${changes.join(', ') || 'no change'}`;
+  },
+  TweetPosted: (d) =>
+    d.replyToTweetId ? parts`${user(d.authorId)} replied to ${tweet(d.replyToTweetId)}: ${quote(d.text ?? '')}` : parts`${user(d.authorId)}: ${quote(d.text ?? '')}`,
+  TweetDeleted: (d) => parts`${tweet(d.tweetId)} deleted by its author ${user(d.authorId)}`,
+  Retweeted: (d) => parts`${user(d.userId)} retweeted ${tweet(d.tweetId)} of ${user(d.authorId)}`,
+  RetweetUndone: (d) => parts`${user(d.userId)} undid a retweet of ${tweet(d.tweetId)} of ${user(d.authorId)}`,
+  TweetLiked: (d) => parts`${user(d.userId)} liked ${tweet(d.tweetId)} of ${user(d.authorId)}`,
+  TweetUnliked: (d) => parts`${user(d.userId)} unliked ${tweet(d.tweetId)} of ${user(d.authorId)}`,
+  Followed: (d) => parts`${user(d.followerId)} follows ${user(d.followeeId)}`,
+  Unfollowed: (d) => parts`${user(d.followerId)} unfollowed ${user(d.followeeId)}`,
+  TrendHidden: (d) => parts`#${d.tag} hidden from trends by ${user(d.operatorId)}`,
+  TrendShown: (d) => parts`#${d.tag} shown in trends again by ${user(d.operatorId)}`,
+};
+
+const known = (type) => Object.hasOwn(SUMMARIES, type);
+
+/** The CSS class that colours a type (dashboard.css: .t-<Type>); `t-other` for a type this page has no summary for. */
+export function typeClass(type) {
+  return known(type) ? `t-${type}` : 't-other';
+}
+
+/** A one-line account of an event's data, as text and links to the streams it names; its JSON for a type without a summary. */
 export function summaryParts(event) {
   const d = event.data ?? {};
-  switch (event.type) {
-    case 'UserRegistered':
-      return parts`@${d.handle} registered as ${quote(d.displayName ?? '', 40)} (${user(d.userId)})`;
-    case 'HandleReserved':
-      return parts`@${d.handle} reserved for ${user(d.userId)}`;
-    case 'HandleReleased':
-      return parts`@${d.handle} released by ${user(d.userId)}`;
-    case 'ProfileUpdated': {
-      const changes = [];
-      if (d.displayName !== undefined) changes.push(`name ${quote(d.displayName, 40)}`);
-      if (d.bio !== undefined) changes.push(`bio ${quote(d.bio, 60)}`);
-      return parts`${user(d.userId)}: ${changes.join(', ') || 'no change'}`;
-    }
-    case 'TweetPosted':
-      return d.replyToTweetId ? parts`${user(d.authorId)} replied to ${tweet(d.replyToTweetId)}: ${quote(d.text ?? '')}` : parts`${user(d.authorId)}: ${quote(d.text ?? '')}`;
-    case 'TweetDeleted':
-      return parts`${tweet(d.tweetId)} deleted by its author ${user(d.authorId)}`;
-    case 'Retweeted':
-    case 'RetweetUndone':
-    case 'TweetLiked':
-    case 'TweetUnliked': {
-      const verb = { Retweeted: 'retweeted', RetweetUndone: 'undid a retweet of', TweetLiked: 'liked', TweetUnliked: 'unliked' }[event.type];
-      return parts`${user(d.userId)} ${verb} ${tweet(d.tweetId)} of ${user(d.authorId)}`;
-    }
-    case 'Followed':
-      return parts`${user(d.followerId)} follows ${user(d.followeeId)}`;
-    case 'Unfollowed':
-      return parts`${user(d.followerId)} unfollowed ${user(d.followeeId)}`;
-    case 'TrendHidden':
-      return parts`#${d.tag} hidden from trends by ${user(d.operatorId)}`;
-    case 'TrendShown':
-      return parts`#${d.tag} shown in trends again by ${user(d.operatorId)}`;
-    default: {
-      const json = JSON.stringify(d);
-      return [json.length > 140 ? `${json.slice(0, 139)}…` : json];
-    }
-  }
+  if (known(event.type)) return SUMMARIES[event.type](d);
+  const json = JSON.stringify(d);
+  return [json.length > 140 ? `${json.slice(0, 139)}…` : json];
 }
 
 /** The summary as plain text. */
@@ -105,14 +82,6 @@ export function summarize(event) {
   return summaryParts(event)
     .map((p) => (typeof p === 'string' ? p : p.label))
     .join('');
-}
-
-/**
- * The envelope as pretty JSON. A password hash is a secret even hashed: it is never put on screen
- * (it is in the log, which is where an operator with database access would look).
- */
-export function prettyEnvelope(event) {
-  return JSON.stringify(event, (key, value) => (key === 'passwordHash' && typeof value === 'string' ? '(hidden)' : value), 2);
 }
 
 /** "14:03:07" in local time; the full ISO time goes into the element's title/datetime. */

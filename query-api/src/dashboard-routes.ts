@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { eventTypes } from '@chirp/domain/events';
 import { ProblemError } from '@chirp/http-kit';
 
 export interface DashboardOptions {
@@ -22,7 +23,8 @@ const noSuchFile = () => new ProblemError(404, 'no such dashboard file');
  * The operators' dashboard (docs/operations.md, "Dashboard"): its static files and its
  * configuration. The page is public — its data endpoints need an operator token — so it is served
  * without authentication, under a Content-Security-Policy that lets it run only its own scripts
- * and styles and talk only to this API and the command API.
+ * and styles and talk only to this API and the command API — no `<base>` to re-point its relative
+ * URLs, no form submitted by the browser (its forms are handled by its scripts).
  */
 export function dashboardRoutes(options: DashboardOptions): Router {
   const commandApiUrl = CommandApiUrl.parse(options.commandApiUrl).replace(/\/+$/, '');
@@ -30,7 +32,7 @@ export function dashboardRoutes(options: DashboardOptions): Router {
   const headers = {
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
-    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${new URL(commandApiUrl).origin}; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'`,
+    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ${new URL(commandApiUrl).origin}; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   };
   const sendFile = (res: Response, file: string) =>
     new Promise<void>((done, fail) =>
@@ -41,8 +43,9 @@ export function dashboardRoutes(options: DashboardOptions): Router {
     );
 
   const router = Router();
+  // The event types from the domain's catalogue, in its order: the page's Type filter and chart.
   router.get('/dashboard/config.json', (_req, res) => {
-    res.set(headers).json({ commandApiUrl });
+    res.set(headers).json({ commandApiUrl, eventTypes });
   });
   router.get(['/dashboard', '/dashboard/'], (_req, res) => sendFile(res, 'index.html'));
   router.get('/dashboard/:file', (req, res) => {

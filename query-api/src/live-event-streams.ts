@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { StoredEvent } from '@chirp/domain/envelope';
 import type { EventStore } from '@chirp/event-store';
 import { ProblemError, type ErrorLog } from '@chirp/http-kit';
+import { operatorEventView } from './operator-event-view.ts';
 
 export interface LiveEventStreamsOptions {
   store: EventStore;
@@ -11,6 +12,23 @@ export interface LiveEventStreamsOptions {
   keepAliveMs: number;
   log: ErrorLog;
 }
+
+/** Where a stream starts, and when it must end. */
+export interface LiveStreamStart {
+  /** Events after this position are streamed. */
+  after: number;
+  /** Events up to `after` sent first (oldest first), if any. */
+  backlog: readonly StoredEvent[];
+  /**
+   * When the stream ends (ms since the epoch): the expiry of the bearer token it was opened with,
+   * so a stream never outlives its token. The client reconnects with a fresh token and
+   * Last-Event-ID, and the role is checked again. Default: never.
+   */
+  endsAt?: number;
+}
+
+/** setTimeout's longest delay (about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Server-sent event streams of the event log (text/event-stream): each one a store subscription
@@ -26,9 +44,9 @@ export class LiveEventStreams {
 
   /**
    * Streams the events `wanted` accepts — first those of `backlog` (the events up to `after`, if
-   * any), then every one after `after` — until the client leaves or closeAll.
+   * any), then every one after `after` — until the client leaves, `endsAt` comes, or closeAll.
    */
-  async serve(res: Response, start: { after: number; backlog: readonly StoredEvent[] }, wanted: (event: StoredEvent) => boolean): Promise<void> {
+  async serve(res: Response, start: LiveStreamStart, wanted: (event: StoredEvent) => boolean): Promise<void> {
     if (this.closed) throw new ProblemError(503, 'the server is shutting down');
     if (this.open.size >= this.options.maxStreams)
       throw new ProblemError(429, `at most ${this.options.maxStreams} live event streams may be open at once; close one and retry`, {}, { 'Retry-After': '10' });
@@ -48,6 +66,8 @@ export class LiveEventStreams {
     // Writes stop with the connection: between a disconnect and the loop's end, nothing is written.
     const send = (text: string) => res.destroyed || res.write(text);
     const keepAlive = setInterval(() => send(': keep-alive\n\n'), this.options.keepAliveMs);
+    // Past a (far) timer's reach it ends early, which costs the client one reconnect.
+    const expiry = start.endsAt === undefined ? undefined : setTimeout(end, Math.min(Math.max(0, start.endsAt - Date.now()), MAX_TIMER_MS));
     try {
       const backlog = start.backlog.filter(wanted).map(frame).join('');
       if (backlog && !send(backlog)) await drained(res, stopped.signal);
@@ -61,6 +81,7 @@ export class LiveEventStreams {
       this.options.log('live event stream failed', error);
     } finally {
       clearInterval(keepAlive);
+      clearTimeout(expiry);
       this.open.delete(end);
       res.off('close', end);
       await subscription.close();
@@ -75,11 +96,9 @@ export class LiveEventStreams {
   }
 }
 
-/** One SSE message: the position as its id (what Last-Event-ID resumes after), the envelope as data. */
+/** One SSE message: the position as its id (what Last-Event-ID resumes after), the envelope as the operators see it as data. */
 function frame(event: StoredEvent): string {
-  const { position, streamId, streamRevision, eventId, type, schemaVersion, occurredAt, data, metadata } = event;
-  const json = JSON.stringify({ position, streamId, streamRevision, eventId, type, schemaVersion, occurredAt, data, metadata });
-  return `id: ${position}\nevent: event\ndata: ${json}\n\n`;
+  return `id: ${event.position}\nevent: event\ndata: ${JSON.stringify(operatorEventView(event))}\n\n`;
 }
 
 /** Resolves when a slow client has taken what was written, has gone, or the stream is stopped. */

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { StoredEvent } from '@chirp/domain/envelope';
 import { eventTypes, isEventType } from '@chirp/domain/events';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
-import { defaultErrorLog, fieldErrors, parseParams, parseQuery, ProblemError, requireAuth, requireRole, type ErrorLog, type TokenService } from '@chirp/http-kit';
+import { defaultErrorLog, fieldErrors, parseParams, parseQuery, principalOf, ProblemError, requireAuth, requireRole, type ErrorLog, type TokenService } from '@chirp/http-kit';
 import { readEventRates } from '@chirp/projectors/read-models/event-rates/reader';
 import { LiveEventStreams } from './live-event-streams.ts';
+import { operatorEventView } from './operator-event-view.ts';
 
 export interface OperatorEventsOptions {
   store: EventStore;
@@ -69,8 +70,8 @@ const RatesQuery = z.looseObject({ minutes: z.coerce.number().int().min(1).max(1
 
 /**
  * What the operators' dashboard reads (docs/operations.md, "Dashboard"): the log live as
- * server-sent events, one stream's history, and events per type per minute. Operators only: the
- * log holds every payload (password hashes included).
+ * server-sent events, one stream's history, and events per type per minute. Operators only, and
+ * even they get secret payload fields (password hashes) redacted (operatorEventView).
  */
 export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
   const { store, db } = options;
@@ -86,6 +87,7 @@ export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
 
   // After `Last-Event-ID` (a client reconnecting) or `?after=`; else the newest `?last=` events of
   // the log (those matching the filters), then live ones — a tail opens on what just happened.
+  // It ends when the token it was opened with expires: the role was checked with that token.
   router.get('/v1/admin/events/live', ...operatorOnly, async (req, res) => {
     const query = parseQuery(LiveQuery, req.query);
     const resume = lastEventId(req) ?? query.after;
@@ -95,7 +97,7 @@ export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
       (query.type === undefined || query.type.has(event.type)) &&
       (query.stream === undefined || event.streamId === query.stream) &&
       (query.user === undefined || event.metadata.actorUserId === query.user);
-    await live.serve(res, { after, backlog }, wanted);
+    await live.serve(res, { after, backlog, endsAt: principalOf(res).expiresAt }, wanted);
   });
 
   router.get('/v1/admin/streams/:streamId/events', ...operatorOnly, async (req, res) => {
@@ -106,7 +108,7 @@ export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
     if (events.length === 0 && (fromRevision === 0 || (await store.readStream(streamId, { limit: 1 })).length === 0))
       throw new ProblemError(404, `stream ${streamId} has no events`);
     const items = events.slice(0, limit);
-    res.json({ streamId, items, nextRevision: events.length > limit ? items.at(-1)!.streamRevision + 1 : null });
+    res.json({ streamId, items: items.map(operatorEventView), nextRevision: events.length > limit ? items.at(-1)!.streamRevision + 1 : null });
   });
 
   // The last `minutes` minutes, ending with the current one (still filling).

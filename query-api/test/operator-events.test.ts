@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewEvent } from '@chirp/domain/envelope';
-import { schemaVersions, type ChirpEvent } from '@chirp/domain/events';
+import { eventTypes, schemaVersions, type ChirpEvent } from '@chirp/domain/events';
 import { createSqlEventStore, openPgliteExecutor, type EventStore, type SqlExecutor } from '@chirp/event-store';
 import { createJsonApp, createTokenService, problemHandler } from '@chirp/http-kit';
 import { eventRatesProjection } from '@chirp/projectors/read-models/event-rates/projection';
@@ -123,6 +123,39 @@ describe('operator routes of the query API (real HTTP, embedded PGlite)', () => 
     append(`tweet-${tweetId}`, { type: 'TweetPosted', data: { tweetId, authorId, text: 'hello', hashtags: [], mentions: [] } }, authorId, occurredAt);
   const like = (tweetId: string, authorId: string, userId: string, occurredAt?: string) =>
     append(`engagement-${tweetId}-${userId}`, { type: 'TweetLiked', data: { tweetId, authorId, userId } }, userId, occurredAt);
+  const PASSWORD_HASH = 'scrypt$16384$8$1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA';
+  const register = (userId: string) =>
+    append(`user-${userId}`, { type: 'UserRegistered', data: { userId, handle: `u${userId.slice(0, 8)}`, displayName: 'Someone', passwordHash: PASSWORD_HASH } }, userId);
+
+  describe('secret payload fields', () => {
+    const redacted = (userId: string) => ({ userId, handle: `u${userId.slice(0, 8)}`, displayName: 'Someone', passwordHash: '[redacted]' });
+
+    it('the live tail sends a registration without its password hash, from the backlog and live', async () => {
+      const before = randomUUID();
+      await register(before);
+      const live = await openLive(base, `/v1/admin/events/live?type=UserRegistered&last=1`, operator);
+      const backlog = await live.next();
+      expect(backlog!.data.data).toEqual(redacted(before));
+      const after = randomUUID();
+      await register(after);
+      const next = await live.next();
+      expect(next!.data.data).toEqual(redacted(after));
+      expect(JSON.stringify([backlog, next])).not.toContain(PASSWORD_HASH);
+      live.close();
+    });
+
+    it('a stream’s history has it redacted too', async () => {
+      const userId = randomUUID();
+      await register(userId);
+      const res = await fetch(`${base}/v1/admin/streams/user-${userId}/events`, { headers: { authorization: `Bearer ${operator}` } });
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text).not.toContain(PASSWORD_HASH);
+      expect(JSON.parse(text).items[0].data).toEqual(redacted(userId));
+      // The log itself keeps it.
+      expect((await store.readStream(`user-${userId}`))[0]!.data).toMatchObject({ passwordHash: PASSWORD_HASH });
+    });
+  });
 
   describe('access', () => {
     const paths = ['/v1/admin/events/live', '/v1/admin/streams/user-x/events', '/v1/admin/event-rates'];
@@ -260,6 +293,21 @@ describe('operator routes of the query API (real HTTP, embedded PGlite)', () => 
       }
     });
 
+    it('a stream ends when the token it was opened with expires; that token then opens none', async () => {
+      // Same secret, a 2 s TTL: `exp` is whole seconds from `iat`, so 1 s might be over at once.
+      const shortLived = await createTokenService('operator-events-test-secret-0123456789', 2).issue({ userId: randomUUID(), handle: 'ops', roles: ['operator'] });
+      const expiresAt = (JSON.parse(Buffer.from(shortLived.split('.')[1]!, 'base64url').toString()).exp as number) * 1000;
+      const live = await openLive(base, '/v1/admin/events/live', shortLived);
+      expect(live.res.status).toBe(200);
+      const posted = await post(randomUUID());
+      expect((await live.next())!.id).toBe(String(posted));
+      expect(await live.next(expiresAt - Date.now() + 2_000)).toBeNull();
+      expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 50);
+      const again = await client(base).get('/v1/admin/events/live', { token: shortLived, headers: { 'last-event-id': String(posted) } });
+      expect(again.status).toBe(401);
+      expect(again.body.detail).toBe('the access token has expired');
+    });
+
     it("the API's close() ends every open stream at once", async () => {
       const other = createQueryApi({ db: executor, store, tokens, consistencyWaitMs: 0 });
       const listening = await listen(other);
@@ -362,7 +410,8 @@ describe('operator routes of the query API (real HTTP, embedded PGlite)', () => 
   });
 
   describe('the dashboard page', () => {
-    const csp = "default-src 'self'; connect-src 'self' http://localhost:3001; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+    const csp =
+      "default-src 'self'; connect-src 'self' http://localhost:3001; img-src 'self' data:; style-src 'self'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     it.each(['/dashboard', '/dashboard/'])('%s is index.html, public, not cached, under the CSP', async (path) => {
       const res = await fetch(`${base}${path}`);
@@ -381,11 +430,13 @@ describe('operator routes of the query API (real HTTP, embedded PGlite)', () => 
       expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
     });
 
-    it('config.json names the command API', async () => {
+    it("config.json names the command API and the domain's event types, in the catalogue's order", async () => {
       const res = await client(base).get('/dashboard/config.json');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ commandApiUrl: 'http://localhost:3001' });
+      expect(res.body).toEqual({ commandApiUrl: 'http://localhost:3001', eventTypes: [...eventTypes] });
+      expect(res.body.eventTypes).toContain('UserRegistered');
       expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toBe(csp);
     });
 
     it.each(['/dashboard/missing.js', '/dashboard/.secret', '/dashboard/..%2Foutside-dashboard.txt', '/dashboard/%2e%2e/outside-dashboard.txt', '/dashboard/sub/index.html'])(
