@@ -50,8 +50,6 @@ export const ConfigSchema = z
     CHIRP_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.CHIRP_JWT_SECRET)
-      ctx.addIssue({ code: 'custom', path: ['CHIRP_JWT_SECRET'], message: 'is required when NODE_ENV=production' });
     // Port 0 means "any free port", so two zeros do not collide.
     if (c.CHIRP_COMMAND_PORT === c.CHIRP_QUERY_PORT && c.CHIRP_COMMAND_PORT !== 0)
       ctx.addIssue({ code: 'custom', path: ['CHIRP_QUERY_PORT'], message: `must differ from CHIRP_COMMAND_PORT (both are ${c.CHIRP_COMMAND_PORT})` });
@@ -146,8 +144,12 @@ function entryPointIssues(env: Record<string, string | undefined>, entryPoint: E
     issues.push('CHIRP_DATABASE_URL: is required with CHIRP_EVENTSTORE_URL: read models and projector checkpoints stay in PostgreSQL');
   else if (entryPoint !== 'all' && !env.CHIRP_DATABASE_URL)
     issues.push(`CHIRP_DATABASE_URL: is required by ${script}: separate processes cannot share the embedded PGlite directory (use npm start for the all-in-one setup)`);
-  // In production the schema already demands the secret; saying it twice helps nobody.
-  if (env.CHIRP_JWT_SECRET || entryPoint === 'projectors' || env.NODE_ENV === 'production') return issues;
+  // The projectors (and the relay, which loads their configuration) never see a token.
+  if (env.CHIRP_JWT_SECRET || entryPoint === 'projectors') return issues;
+  if (env.NODE_ENV === 'production') {
+    issues.push('CHIRP_JWT_SECRET: is required when NODE_ENV=production');
+    return issues;
+  }
   if (entryPoint !== 'all') issues.push(`CHIRP_JWT_SECRET: is required by ${script}: every API process must verify the same tokens`);
   else if (env.CHIRP_DATABASE_URL) issues.push('CHIRP_JWT_SECRET: is required with CHIRP_DATABASE_URL: other Chirp processes on that database must verify the same tokens');
   return issues;

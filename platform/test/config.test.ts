@@ -30,6 +30,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/CHIRP_JWT_SECRET: is required when NODE_ENV=production/);
     expect(() => loadConfig({ CHIRP_JWT_SECRET: 'short' })).toThrow(/CHIRP_JWT_SECRET: must be at least 32 characters/);
     expect(loadConfig({ NODE_ENV: 'production', CHIRP_JWT_SECRET: 'x'.repeat(32) }).CHIRP_JWT_SECRET).toHaveLength(32);
+    // The projectors (and the relay, which loads their configuration) never handle a token.
+    expect(loadConfig({ NODE_ENV: 'production', CHIRP_DATABASE_URL: 'postgres://db/chirp' }, 'projectors').CHIRP_JWT_SECRET).toBeUndefined();
+    expect(() => loadConfig({ NODE_ENV: 'production', CHIRP_DATABASE_URL: 'postgres://db/chirp' }, 'query-api')).toThrow(/CHIRP_JWT_SECRET: is required when NODE_ENV=production/);
   });
 
   it('parses operator handles case-insensitively', () => {
