@@ -33,7 +33,7 @@ async function startAll(dataDir: string, env: Env = {}) {
 }
 
 describe('npm start: the default operator account', () => {
-  it('is registered at the first start with a password in the data directory, keeps it at the next, and gets the operator role', async () => {
+  it.concurrent('is registered at the first start with a password in the data directory, keeps it at the next, and gets the operator role', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chirp-operator-'));
     dirs.push(dataDir);
     const passwordFile = join(dataDir, 'operator-password');
@@ -61,7 +61,7 @@ describe('npm start: the default operator account', () => {
     await stopProcess(second.proc);
   }, 120_000);
 
-  it('with CHIRP_OPERATOR_HANDLES set, names those handles and registers nobody; a stranger who takes the handle operator then never gets the role', async () => {
+  it.concurrent('with CHIRP_OPERATOR_HANDLES set, names those handles and registers nobody; a stranger who takes the handle operator then never gets the role', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'chirp-operator-'));
     dirs.push(dataDir);
     const run = await startAll(dataDir, { CHIRP_OPERATOR_HANDLES: 'Alice,bob' });
