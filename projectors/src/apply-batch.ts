@@ -42,6 +42,11 @@ export function decodeBatch(projection: Projection, events: readonly StoredEvent
   const decoded: ProjectedEvent[] = [];
   for (const event of events) {
     if (!projectionHandles(projection, event.type)) continue;
+    // Its type is one the projection handles, hence a known one; its data is never read.
+    if (projection.envelopeOnly) {
+      decoded.push(event as ProjectedEvent);
+      continue;
+    }
     try {
       decoded.push(decodeEvent(event));
     } catch (err) {

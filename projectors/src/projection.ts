@@ -22,6 +22,13 @@ export interface Projection {
   readonly version: number;
   readonly readsTables?: readonly string[];
   readonly handles?: readonly EventType[];
+  /**
+   * Optional: `apply` reads only the envelope (type, position, time, stream, metadata), never
+   * `data`. Its events are then handed over without validating their payloads against the
+   * catalogue — work it would not use (a fifth of event-rates' replay, measured) — and a payload
+   * that fails validation, which stalls the projections that read payloads, does not stall it.
+   */
+  readonly envelopeOnly?: boolean;
   setup(db: SqlQueryable): Promise<void>;
   /**
    * Optional: `CREATE INDEX IF NOT EXISTS` statements for indexes only readers use — the

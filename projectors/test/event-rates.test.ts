@@ -49,6 +49,14 @@ describe.each(engines)('event-rates read model on %s', (engine) => {
     expect(await window()).toEqual(expected);
   });
 
+  it('counts from the envelope alone: a payload the catalogue refuses is counted, not a stall', async () => {
+    await resetProjection(backend.executor, eventRatesProjection);
+    const broken: StoredEvent = { ...h.post(ann, uuid()), data: { not: 'a tweet' }, occurredAt: new Date(T).toISOString() };
+    await applyEvents(backend.executor, eventRatesProjection, [broken]);
+    const { buckets } = await readEventRates(backend.executor, { from: new Date(T), to: new Date(T + MINUTE) });
+    expect(buckets).toEqual([{ minute: '2026-03-01T12:00:00.000Z', counts: { TweetPosted: 1 } }]);
+  });
+
   it('handles every type of the catalogue, with one run handler (a batch is one upsert)', () => {
     expect([...(eventRatesProjection.handles ?? [])].sort()).toEqual(
       ['Followed', 'HandleReleased', 'HandleReserved', 'ProfileUpdated', 'RetweetUndone', 'Retweeted', 'TrendHidden', 'TrendShown', 'TweetDeleted', 'TweetLiked', 'TweetPosted', 'TweetUnliked', 'Unfollowed', 'UserRegistered'],

@@ -10,7 +10,8 @@ import {
   type SqlQueryable,
 } from '@chirp/event-store';
 import { createTestDatabase } from '../../test-support/database.ts';
-import { decodeEvent, projectionHandles, type Projection } from '../src/projection.ts';
+import { decodeBatch } from '../src/apply-batch.ts';
+import type { Projection } from '../src/projection.ts';
 import { minCheckpoint } from '../src/status/reader.ts';
 
 export type Engine = 'pglite' | 'postgres';
@@ -137,7 +138,8 @@ export class History {
  * with `oneByOne`, always through `apply`, event by event (the reference the batch path must equal).
  */
 export async function applyInTransaction(tx: SqlQueryable, projection: Projection, events: readonly StoredEvent[], oneByOne = false): Promise<void> {
-  const decoded = events.filter((e) => projectionHandles(projection, e.type)).map(decodeEvent);
+  // The runner's own decoding (skips what the projection does not handle, or does not read).
+  const { decoded } = decodeBatch(projection, events);
   if (!oneByOne && projection.applyBatch && decoded.length > 1) return projection.applyBatch(tx, decoded);
   for (const event of decoded) await projection.apply(tx, event);
 }

@@ -1,10 +1,14 @@
+import type { StoredEvent } from '@chirp/domain/envelope';
 import { eventTypes } from '@chirp/domain/events';
 import type { SqlQueryable } from '@chirp/event-store/sql/executor';
 import { runDdl } from '../../ddl.ts';
-import { defineProjection, type EventHandlers, type ProjectedEvent, type RunHandlers } from '../../projection.ts';
+import type { Projection } from '../../projection.ts';
 import { EVENT_RATES_NAME, EVENT_RATES_TABLES, EVENT_RATES_VERSION, eventRatesDdl, eventRatesTables as t } from './schema.ts';
 
 const MINUTE_MS = 60_000;
+
+/** What counting reads of an event: its envelope, never its payload (the projection is envelopeOnly). */
+type Counted = Pick<StoredEvent, 'position' | 'type' | 'occurredAt'>;
 
 /** The UTC minute an event was decided in, as an ISO string (computed here: no session time zone involved). */
 export function minuteOf(occurredAt: string): string {
@@ -18,7 +22,7 @@ export function minuteOf(occurredAt: string): string {
  * batch, or one counted in an earlier batch — is left out, so the counters equal the one-by-one
  * path's under any redelivery.
  */
-async function countRun(tx: SqlQueryable, events: readonly ProjectedEvent[]): Promise<void> {
+async function countRun(tx: SqlQueryable, events: readonly Counted[]): Promise<void> {
   const byPosition = new Map(events.map((e) => [e.position, e]));
   const positions = [...byPosition.keys()];
   await tx.query(
@@ -36,17 +40,17 @@ async function countRun(tx: SqlQueryable, events: readonly ProjectedEvent[]): Pr
   );
 }
 
-const countOne = (tx: SqlQueryable, event: ProjectedEvent) => countRun(tx, [event]);
-
-// Every type of the catalogue, with one run handler shared by all: a whole batch is one run.
-const on = Object.fromEntries(eventTypes.map((type) => [type, countOne])) as EventHandlers;
-const runs = Object.fromEntries(eventTypes.map((type) => [type, countRun])) as RunHandlers;
-
-export const eventRatesProjection = defineProjection({
+/**
+ * Every type of the catalogue, counted from the envelope alone: a whole batch is one run. Not
+ * built with defineProjection, whose handlers are per type and read payloads.
+ */
+export const eventRatesProjection: Projection = {
   name: EVENT_RATES_NAME,
   version: EVENT_RATES_VERSION,
   readsTables: EVENT_RATES_TABLES,
+  handles: eventTypes,
+  envelopeOnly: true,
   setup: (db) => runDdl(db, eventRatesDdl),
-  on,
-  runs,
-});
+  apply: (tx, event) => countRun(tx, [event]),
+  applyBatch: (tx, events) => countRun(tx, events),
+};
