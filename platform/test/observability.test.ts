@@ -93,7 +93,10 @@ describe('npm start with OpenTelemetry on', () => {
     expect(request).toMatchObject({ level: 'info', service: 'chirp-all', method: 'POST', status: 202 });
     expect(request.trace_id).toMatch(/^[0-9a-f]{32}$/);
     expect(request.correlation_id).toEqual(expect.any(String));
-    const batch = logLines.find((l) => l.msg === 'batch applied' && l.projection === 'home-timeline' && l.feed === 'store');
+    // The batch that applied the post names the request's correlation id, and is written inside its span.
+    const batch = logLines.find((l) => l.msg === 'batch applied' && l.projection === 'home-timeline' && l.correlation_ids?.includes(request.correlation_id));
+    expect(batch, 'a home-timeline batch line naming the request').toBeDefined();
+    expect(batch.feed).toBe('store');
     expect(batch.trace_id, 'the batch line is written inside its span').toMatch(/^[0-9a-f]{32}$/);
   });
 

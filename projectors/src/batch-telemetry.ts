@@ -14,6 +14,19 @@ export interface BatchTelemetry {
  * projected it; counts the applied events and the batch time, and writes one log line per batch
  * (never one per event).
  */
+/** Correlation ids a batch line names, at most: enough for live traffic, bounded for a replay's 10,000. */
+const MAX_LOGGED_CORRELATIONS = 20;
+
+/**
+ * The distinct correlation ids of the batch's events (the first MAX_LOGGED_CORRELATIONS, and how
+ * many more there were): grep a request's X-Correlation-Id and find the batches that applied it.
+ */
+function correlationsOf(events: readonly StoredEvent[]): { correlation_ids: string[]; correlation_ids_more?: number } {
+  const ids = new Set(events.map((e) => e.metadata.correlationId));
+  const shown = [...ids].slice(0, MAX_LOGGED_CORRELATIONS);
+  return ids.size > shown.length ? { correlation_ids: shown, correlation_ids_more: ids.size - shown.length } : { correlation_ids: shown };
+}
+
 /** The feed's kind, a bounded metric label: the partition stays in the log line only. */
 function feedKind(feed: string): string {
   return feed.startsWith('kafka') ? 'kafka' : feed;
@@ -38,7 +51,9 @@ export async function tracedBatch<T>(events: readonly StoredEvent[], telemetry: 
       metrics.eventsApplied.add(events.length, { projection, feed: feedKind(feed) });
       metrics.batchDuration.record(seconds, { projection });
       // Inside the span, so the line carries its trace_id and span_id.
-      (telemetry.logger ?? silentLogger).info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10 }, 'batch applied');
+      const logger = telemetry.logger ?? silentLogger;
+      if (logger.isLevelEnabled('info'))
+        logger.info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10, ...correlationsOf(events) }, 'batch applied');
       return result;
     },
   );
