@@ -10,3 +10,4 @@ export * from './follow.ts';
 export * from './tweet.ts';
 export * from './engagement.ts';
 export * from './trend.ts';
+export * from './event-selection.ts';

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { StoredEvent } from '@chirp/domain/envelope';
+import { selectsEvent } from '@chirp/domain/event-selection';
 import { eventTypes, isEventType } from '@chirp/domain/events';
 import type { EventStore, SqlQueryable } from '@chirp/event-store';
 import { defaultErrorLog, fieldErrors, parseParams, parseQuery, principalOf, ProblemError, requireAuth, requireRole, type ErrorLog, type TokenService } from '@chirp/http-kit';
@@ -93,10 +93,12 @@ export function operatorEvents(options: OperatorEventsOptions): OperatorEvents {
     const resume = lastEventId(req) ?? query.after;
     const backlog = resume === undefined ? await store.readLatest(query.last) : [];
     const after = resume ?? backlog.at(-1)?.position ?? (await store.headPosition());
-    const wanted = (event: StoredEvent) =>
-      (query.type === undefined || query.type.has(event.type)) &&
-      (query.stream === undefined || event.streamId === query.stream) &&
-      (query.user === undefined || event.metadata.actorUserId === query.user);
+    // The same selection as `npx chirp events tail`.
+    const wanted = selectsEvent({
+      ...(query.type ? { types: query.type } : {}),
+      ...(query.stream ? { streamId: query.stream } : {}),
+      ...(query.user ? { actorUserId: query.user } : {}),
+    });
     await live.serve(res, { after, backlog, endsAt: principalOf(res).expiresAt }, wanted);
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StoredEvent } from '@chirp/domain/envelope';
+import { selectsEvent } from '@chirp/domain/event-selection';
 import type { EventType } from '@chirp/domain/events';
 import type { EventStore } from '@chirp/event-store/port';
 import { BackpressuredOutput, OutputClosedError } from './backpressured-output.ts';
@@ -42,7 +43,11 @@ export function registerEventsTail(events: Command, context: CliContext): void {
 
 async function tail(store: EventStore, options: TailOptions, context: CliContext): Promise<void> {
   const after = options.fromPosition === undefined ? await store.headPosition() : Math.max(0, options.fromPosition - 1);
-  const wanted = selection(options);
+  const wanted = selectsEvent({
+    ...(options.type ? { types: new Set<string>(options.type) } : {}),
+    ...(options.stream ? { streamId: options.stream } : {}),
+    ...(options.user ? { actorUserId: options.user } : {}),
+  });
   const subscription = store.subscribe(after);
   // The subscription waits for the next append; Ctrl+C must end that wait, not just the loop.
   const stop = () => void subscription.close();
@@ -63,14 +68,6 @@ async function tail(store: EventStore, options: TailOptions, context: CliContext
     await subscription.close();
     output.release();
   }
-}
-
-function selection(options: TailOptions): (event: StoredEvent) => boolean {
-  const types = options.type ? new Set<string>(options.type) : null;
-  return (event) =>
-    (types === null || types.has(event.type)) &&
-    (options.stream === undefined || event.streamId === options.stream) &&
-    (options.user === undefined || event.metadata.actorUserId === options.user);
 }
 
 /** position, time, type, stream, payload: what an operator scans for. */
