@@ -3,17 +3,13 @@ import { inSpan, instruments, linksTo, silentLogger, SpanKind, type Logger } fro
 
 export interface BatchTelemetry {
   projection: string;
-  /** Where the batch came from, for the log line: `store`, `replay`, or `kafka partition 3`. */
-  feed: string;
+  /** Where the batch came from: the `feed` label of the applied-events metric. */
+  feed: 'store' | 'replay' | 'kafka';
+  /** The Kafka partition it came from: in the log line only, not a metric label. */
+  partition?: number;
   logger?: Logger;
 }
 
-/**
- * Runs one projector batch inside a consumer span linked to the requests that appended its events
- * (their stored `traceparent`s), so a trace from `POST /v1/tweets` leads to the batches that
- * projected it; counts the applied events and the batch time, and writes one log line per batch
- * (never one per event).
- */
 /** Correlation ids a batch line names, at most: enough for live traffic, bounded for a replay's 10,000. */
 const MAX_LOGGED_CORRELATIONS = 20;
 
@@ -27,11 +23,12 @@ function correlationsOf(events: readonly StoredEvent[]): { correlation_ids: stri
   return ids.size > shown.length ? { correlation_ids: shown, correlation_ids_more: ids.size - shown.length } : { correlation_ids: shown };
 }
 
-/** The feed's kind, a bounded metric label: the partition stays in the log line only. */
-function feedKind(feed: string): string {
-  return feed.startsWith('kafka') ? 'kafka' : feed;
-}
-
+/**
+ * Runs one projector batch inside a consumer span linked to the requests that appended its events
+ * (their stored `traceparent`s), so a trace from `POST /v1/tweets` leads to the batches that
+ * projected it; counts the applied events and the batch time, and writes one log line per batch
+ * (never one per event).
+ */
 export async function tracedBatch<T>(events: readonly StoredEvent[], telemetry: BatchTelemetry, work: () => Promise<T>): Promise<T> {
   const { projection, feed } = telemetry;
   const from = events[0]!.position;
@@ -48,12 +45,12 @@ export async function tracedBatch<T>(events: readonly StoredEvent[], telemetry: 
       const result = await work();
       const seconds = (performance.now() - started) / 1000;
       const metrics = instruments();
-      metrics.eventsApplied.add(events.length, { projection, feed: feedKind(feed) });
+      metrics.eventsApplied.add(events.length, { projection, feed });
       metrics.batchDuration.record(seconds, { projection });
       // Inside the span, so the line carries its trace_id and span_id.
       const logger = telemetry.logger ?? silentLogger;
       if (logger.isLevelEnabled('info'))
-        logger.info({ projection, feed, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10, ...correlationsOf(events) }, 'batch applied');
+        logger.info({ projection, feed: telemetry.partition === undefined ? feed : `kafka partition ${telemetry.partition}`, events: events.length, from, to, duration_ms: Math.round(seconds * 10_000) / 10, ...correlationsOf(events) }, 'batch applied');
       return result;
     },
   );

@@ -179,7 +179,7 @@ export class KafkaProjectionConsumer {
     const apply = () => applyPartitionBatch(this.executor, this.projection, batch);
     // A batch of only position markers applies nothing worth a span.
     if (batch.events.length === 0) await apply();
-    else await tracedBatch(batch.events, { projection: this.name, feed: `kafka partition ${batch.partition}`, ...(this.options.logger ? { logger: this.options.logger } : {}) }, apply);
+    else await tracedBatch(batch.events, { projection: this.name, feed: 'kafka', partition: batch.partition, ...(this.options.logger ? { logger: this.options.logger } : {}) }, apply);
     this.lag.set(delivered.partition, Math.max(0, delivered.highWatermark - delivered.nextOffset));
     await this.recordHealthy();
   }
