@@ -17,6 +17,7 @@ import type { Logger } from '@chirp/telemetry';
 import { applyBatchInTransaction, ProjectionApplyError } from './apply-batch.ts';
 import { tracedBatch } from './batch-telemetry.ts';
 import { RateMeter } from './rate-meter.ts';
+import { failureCallback } from './failure-callback.ts';
 
 export { ProjectionApplyError };
 
@@ -100,22 +101,15 @@ export class ProjectionRunner {
     this.initialBackoffMs = options.initialBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
     this.stallAfter = options.stallAfterFailures ?? 3;
-    this.logger = options.logger;
-    const logger = options.logger;
-    const onError =
-      options.onError ??
-      ((error: Error, info: FailureInfo) =>
-        logger ? logger.warn({ ...info, error: error.message }, 'projection batch failed') : console.warn(
-          `[projector ${info.projection}] ${info.fatal ? 'stopped' : info.stalled ? 'stalled' : 'failed'}` +
-            ` (${info.consecutiveFailures} consecutive): ${error.message}`,
-        ));
-    this.onError = (error, info) => {
-      try {
-        onError(error, info);
-      } catch {
-        // a failing callback must not stop the runner
-      }
-    };
+    const logger = (this.logger = options.logger);
+    this.onError = failureCallback(options.onError, (error, info) =>
+      logger
+        ? logger.warn({ ...info, error: error.message }, 'projection batch failed')
+        : console.warn(
+            `[projector ${info.projection}] ${info.fatal ? 'stopped' : info.stalled ? 'stalled' : 'failed'}` +
+              ` (${info.consecutiveFailures} consecutive): ${error.message}`,
+          ),
+    );
   }
 
   get name(): string {

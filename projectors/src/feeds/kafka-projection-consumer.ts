@@ -22,6 +22,7 @@ import {
 import { toPartitionBatch } from './kafka-batch.ts';
 import type { Logger } from '@chirp/telemetry';
 import { tracedBatch } from '../batch-telemetry.ts';
+import { failureCallback } from '../failure-callback.ts';
 
 /** Where a projection is fed from Kafka (docs/event-bus.md, "The consumer side"). */
 export interface KafkaFeedOptions {
@@ -91,17 +92,9 @@ export class KafkaProjectionConsumer {
     private readonly options: KafkaFeedOptions,
   ) {
     this.stallAfter = options.stallAfterFailures ?? 3;
-    const onError =
-      options.onError ??
-      ((error: Error, info: KafkaFailureInfo) =>
-        console.warn(`[projector ${info.projection}] ${info.stalled ? 'stalled' : 'failed'} (${info.consecutiveFailures} consecutive): ${error.message}`));
-    this.onError = (error, info) => {
-      try {
-        onError(error, info);
-      } catch {
-        // a failing callback must not stop the consumer
-      }
-    };
+    this.onError = failureCallback(options.onError, (error, info) =>
+      console.warn(`[projector ${info.projection}] ${info.stalled ? 'stalled' : 'failed'} (${info.consecutiveFailures} consecutive): ${error.message}`),
+    );
   }
 
   get name(): string {
